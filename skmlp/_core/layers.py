@@ -1,0 +1,74 @@
+"""Layers: a fully connected (dense) layer and inverted dropout.
+
+A layer's ``forward`` returns its output and keeps only what its ``backward``
+needs; ``backward`` returns the gradient with respect to the layer's input and
+writes parameter gradients into arrays the network allocated once.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+
+class Dense:
+    """Fully connected layer.
+
+    Forward:   Z = A_prev @ W + b
+    Backward:  dW = A_prev.T @ dZ,   db = sum over rows of dZ,   dA_prev = dZ @ W.T
+
+    ``W``, ``b``, ``dW`` and ``db`` are views into the network's flat parameter
+    and gradient vectors, so an optimizer updates every layer in one pass.
+    """
+
+    def __init__(self, W, b, dW, db):
+        self.W, self.b, self.dW, self.db = W, b, dW, db
+        self._A_prev = None
+
+    def forward(self, A_prev, out=None):
+        self._A_prev = A_prev
+        if sp.issparse(A_prev):
+            Z = np.asarray(A_prev @ self.W)
+        else:
+            Z = np.matmul(A_prev, self.W, out=out)
+        Z += self.b
+        return Z
+
+    def backward(self, dZ, out=None, input_grad=True):
+        A_prev = self._A_prev
+        if sp.issparse(A_prev):
+            self.dW[...] = A_prev.T @ dZ
+        else:
+            np.matmul(A_prev.T, dZ, out=self.dW)
+        np.sum(dZ, axis=0, out=self.db)
+        if not input_grad:  # the first layer: nobody needs dX
+            return None
+        return np.matmul(dZ, self.W.T, out=out)
+
+
+class Dropout:
+    """Inverted dropout with rate ``p``.
+
+    Forward (training):  A_drop = A * M / (1 - p),   M_ij ~ Bernoulli(1 - p), new each step
+    Backward:            dA = dA_drop * M / (1 - p)
+    At predict time the layer is the identity: the 1/(1 - p) scaling during
+    training already keeps the expected activation unchanged.
+    """
+
+    def __init__(self, rate, rng):
+        self.rate = float(rate)
+        self.rng = rng
+        self._mask = None
+
+    def forward(self, A, out=None):
+        keep = 1.0 - self.rate
+        # the uniform draw happens in A's dtype, straight into the output buffer
+        U = self.rng.random(A.shape, dtype=A.dtype, out=out)
+        mask = U >= self.rate
+        self._mask = mask
+        np.multiply(A, mask, out=U)
+        U *= 1.0 / keep
+        return U
+
+    def backward(self, dA):
+        dA *= self._mask
+        dA *= 1.0 / (1.0 - self.rate)
+        return dA

@@ -1,0 +1,81 @@
+"""Full-batch training with L-BFGS (``scipy.optimize.minimize``, method L-BFGS-B).
+
+The objective is the sample-weighted mean loss plus the penalty, both from one
+forward and one backward pass per evaluation (``jac=True``): SciPy works on a
+float64 copy of the flat parameter vector, while the network's weights,
+forward and backward stay in the network's own dtype.
+"""
+
+import numpy as np
+import scipy.optimize
+
+
+def run_lbfgs(
+    network,
+    head,
+    penalty,
+    X,
+    Y,
+    sample_weight=None,
+    *,
+    max_iter=200,
+    max_fun=15000,
+    tol=1e-4,
+    on_iteration=None,
+):
+    """Minimise loss + penalty over ``network.params``; return SciPy's result.
+
+    The network ends holding the best weights found. ``on_iteration(x)`` is
+    called after each L-BFGS iteration. The result gets an extra attribute
+    ``stop_reason``: ``'converged'``, ``'max_iter'``, ``'diverged'`` or
+    ``'interrupted'``.
+    """
+    B = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+    params = network.params
+
+    def loss_and_grad(x):
+        params[...] = x  # cast to the network's dtype, in place
+        Z = network.forward(X, training=True)
+        loss, dZ = head.value_and_grad(Z, Y, sample_weight)
+        network.backward(dZ)
+        loss += penalty.value(network.weights, B)
+        penalty.add_grad(network.weights, network.weight_grads, B)
+        if not np.isfinite(loss):
+            # an infinite value makes the line search step back
+            return np.inf, np.zeros_like(x)
+        return loss, network.grads.astype(np.float64)
+
+    x0 = params.astype(np.float64)
+    best = {"x": x0.copy()}
+
+    def callback(intermediate_result):
+        best["x"] = np.array(intermediate_result.x, copy=True)
+        if on_iteration is not None:
+            on_iteration(intermediate_result)
+
+    try:
+        res = scipy.optimize.minimize(
+            loss_and_grad,
+            x0,
+            method="L-BFGS-B",
+            jac=True,
+            callback=callback,
+            options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
+        )
+    except KeyboardInterrupt:
+        params[...] = best["x"]
+        return scipy.optimize.OptimizeResult(
+            x=best["x"], fun=np.nan, nit=-1, success=False, status=-1,
+            message="interrupted", stop_reason="interrupted",
+        )
+    x = res.x if np.isfinite(res.fun) and np.isfinite(res.x).all() else best["x"]
+    params[...] = x
+    if not np.isfinite(params).all():  # cannot happen unless x0 itself was bad
+        params[...] = x0
+    if not np.isfinite(res.fun):
+        res.stop_reason = "diverged"
+    elif res.status == 1:
+        res.stop_reason = "max_iter"
+    else:
+        res.stop_reason = "converged"
+    return res

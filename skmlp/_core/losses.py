@@ -1,0 +1,137 @@
+"""Output heads: an output activation fused with its loss.
+
+With a canonical link -- softmax with categorical cross-entropy, the logistic
+sigmoid with binary cross-entropy -- the derivative of the loss with respect
+to the logits Z collapses to P - Y. Fusing the two avoids the division by P
+that separate backward passes would need, and computing the loss from the
+logits (log-sum-exp, log(1 + e^z)) never takes log(0) nor overflows.
+
+The loss of a batch is the sample-weighted mean of the per-sample losses,
+loss = sum_i w_i l_i / B with B = sum_i w_i, where l_i sums over output units
+(as MLPClassifier does for multilabel targets).
+"""
+
+import numpy as np
+from scipy.special import expit
+
+from .activations import log_softmax, softmax
+
+
+def _weights_and_total(n_samples, sample_weight, dtype):
+    if sample_weight is None:
+        return None, float(n_samples)
+    return sample_weight, float(sample_weight.sum())
+
+
+def _weighted_mean(per_sample, sample_weight, total):
+    if sample_weight is None:
+        return float(per_sample.sum()) / total
+    return float(per_sample @ sample_weight) / total
+
+
+def _clip_log_proba(log_P):
+    # keep exp(log P) a representable positive number, so that
+    # predict_proba == exp(predict_log_proba) holds to the last digit
+    return np.maximum(log_P, np.log(np.finfo(log_P.dtype).tiny), out=log_P)
+
+
+def _proba_from_log(log_P):
+    # strictly inside (0, 1): exp(log P) is >= tiny by the clip above, and
+    # a probability that rounds to 1 is pulled back by one epsilon
+    P = np.exp(log_P)
+    return np.minimum(P, 1 - np.finfo(P.dtype).eps, out=P)
+
+
+class SoftmaxCrossEntropy:
+    """P = softmax(Z);  loss = -sum_i w_i sum_k Y_ik log P_ik / B;  dZ = (P - Y) w / B."""
+
+    name = "softmax"
+
+    @staticmethod
+    def value_and_grad(Z, Y, sample_weight=None):
+        sw, total = _weights_and_total(Z.shape[0], sample_weight, Z.dtype)
+        log_P = log_softmax(Z)
+        loss = -_weighted_mean(np.einsum("ij,ij->i", Y, log_P), sw, total)
+        dZ = np.exp(log_P, out=log_P)
+        dZ -= Y
+        if sw is None:
+            dZ *= 1.0 / total
+        else:
+            dZ *= (sw / total)[:, np.newaxis]
+        return loss, dZ
+
+    @staticmethod
+    def value(Z, Y, sample_weight=None):
+        sw, total = _weights_and_total(Z.shape[0], sample_weight, Z.dtype)
+        return -_weighted_mean(np.einsum("ij,ij->i", Y, log_softmax(Z)), sw, total)
+
+    @staticmethod
+    def log_proba(Z):
+        return _clip_log_proba(log_softmax(Z))
+
+    @classmethod
+    def proba(cls, Z):
+        return _proba_from_log(cls.log_proba(Z))
+
+    @staticmethod
+    def raw_proba(Z):
+        return softmax(Z)
+
+
+class SigmoidBinaryCrossEntropy:
+    """P = sigmoid(Z);  loss = sum_i w_i sum_k [log(1 + e^Z_ik) - Y_ik Z_ik] / B;  dZ = (P - Y) w / B.
+
+    One independent unit per column of Y: binary (one column), multilabel, or
+    one-vs-rest multiclass.
+    """
+
+    name = "logistic"
+
+    @staticmethod
+    def value_and_grad(Z, Y, sample_weight=None):
+        sw, total = _weights_and_total(Z.shape[0], sample_weight, Z.dtype)
+        loss = _weighted_mean(_bce_per_sample(Z, Y), sw, total)
+        dZ = expit(Z)
+        dZ -= Y
+        if sw is None:
+            dZ *= 1.0 / total
+        else:
+            dZ *= (sw / total)[:, np.newaxis]
+        return loss, dZ
+
+    @staticmethod
+    def value(Z, Y, sample_weight=None):
+        sw, total = _weights_and_total(Z.shape[0], sample_weight, Z.dtype)
+        return _weighted_mean(_bce_per_sample(Z, Y), sw, total)
+
+    @staticmethod
+    def log_proba(Z):
+        """log P(unit k is on) = -log(1 + e^-z), for each output unit."""
+        return _clip_log_proba(-np.logaddexp(0, -Z))
+
+    @staticmethod
+    def log_proba_off(Z):
+        """log P(unit k is off) = -log(1 + e^z)."""
+        return _clip_log_proba(-np.logaddexp(0, Z))
+
+    @classmethod
+    def proba(cls, Z):
+        return _proba_from_log(cls.log_proba(Z))
+
+    @staticmethod
+    def raw_proba(Z):
+        return expit(Z)
+
+
+def _bce_per_sample(Z, Y):
+    # log(1 + e^z) - y z is the binary cross-entropy written in the logit:
+    # finite for any finite z, where log(sigmoid(z)) would underflow to log(0)
+    L = np.logaddexp(0, Z)
+    L -= Y * Z
+    return L.sum(axis=1)
+
+
+HEADS = {
+    SoftmaxCrossEntropy.name: SoftmaxCrossEntropy,
+    SigmoidBinaryCrossEntropy.name: SigmoidBinaryCrossEntropy,
+}

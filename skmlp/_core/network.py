@@ -1,0 +1,165 @@
+"""A feed-forward network: dense layers, one hidden activation, optional dropout.
+
+Every layer's W and b are views into one flat parameter vector laid out as
+[W_1, ..., W_L, b_1, ..., b_L] (and dW, db into one flat gradient vector of
+the same layout): an optimizer updates all layers in a few in-place passes,
+L-BFGS reads and writes the same vector, and the weights of every layer form
+one contiguous slice for the penalty.
+"""
+
+import numpy as np
+
+from .activations import ACTIVATIONS
+from .layers import Dense, Dropout
+
+
+class Network:
+    """Layers of sizes ``layer_sizes = [n_features, h_1, ..., h_{L-1}, n_outputs]``.
+
+    Forward:   A_0 = X;  Z_l = A_{l-1} W_l + b_l;  A_l = f(Z_l) for l < L
+               (dropout on each hidden A_l while training); returns the logits Z_L.
+    Backward:  from dZ_L, each layer gives dW_l, db_l and dA_{l-1} = dZ_l W_l^T,
+               then dZ_{l-1} = dA_{l-1} * f'(Z_{l-1}) (through the dropout mask).
+    """
+
+    def __init__(
+        self, layer_sizes, activation="relu", dropout=0.0, dtype=np.float64, rng=None
+    ):
+        self.layer_sizes = [int(n) for n in layer_sizes]
+        self.dtype = np.dtype(dtype)
+        self.activation = ACTIVATIONS[activation]
+        n_hidden = len(self.layer_sizes) - 2
+        rates = _per_hidden_layer(dropout, n_hidden)
+        self.dropout_rates = rates
+        self.dropouts = [Dropout(r, rng) if r > 0 else None for r in rates]
+
+        shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
+        self.n_weights = sum(i * o for i, o in shapes)
+        n_params = self.n_weights + sum(o for _, o in shapes)
+        self.params = np.zeros(n_params, dtype=self.dtype)
+        self.grads = np.zeros(n_params, dtype=self.dtype)
+        self.coefs = _split(self.params[: self.n_weights], shapes)
+        self.intercepts = _split(self.params[self.n_weights :], [o for _, o in shapes])
+        dcoefs = _split(self.grads[: self.n_weights], shapes)
+        dintercepts = _split(self.grads[self.n_weights :], [o for _, o in shapes])
+        self.layers = [
+            Dense(W, b, dW, db)
+            for W, b, dW, db in zip(self.coefs, self.intercepts, dcoefs, dintercepts)
+        ]
+        self._hidden_A = [None] * n_hidden
+        self._training = False
+        self._capacity = 0
+
+    def seed_dropout(self, rng):
+        """Give every dropout layer the ``numpy.random.Generator`` of its masks."""
+        for d in self.dropouts:
+            if d is not None:
+                d.rng = rng
+        return self
+
+    @property
+    def weights(self):
+        """The flat vector of every layer's weights (no intercepts): a view."""
+        return self.params[: self.n_weights]
+
+    @property
+    def weight_grads(self):
+        return self.grads[: self.n_weights]
+
+    def initialize(self, rng, factor=6.0):
+        """Glorot-uniform weights and intercepts, drawn as MLPClassifier draws them.
+
+        For each layer in turn: W ~ U(-r, r) of shape (fan_in, fan_out), then
+        b ~ U(-r, r), with r = sqrt(factor / (fan_in + fan_out)); ``factor`` is
+        2 for logistic hidden units and 6 otherwise (Glorot and Bengio, 2010).
+        """
+        for W, b in zip(self.coefs, self.intercepts):
+            fan_in, fan_out = W.shape
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            W[...] = rng.uniform(-bound, bound, (fan_in, fan_out))
+            b[...] = rng.uniform(-bound, bound, fan_out)
+        return self
+
+    def set_weights(self, coefs, intercepts):
+        for W, b, W_new, b_new in zip(self.coefs, self.intercepts, coefs, intercepts):
+            W[...] = W_new
+            b[...] = b_new
+        return self
+
+    def forward(self, X, training=False):
+        """Logits Z_L of the batch ``X``; caches for ``backward`` when training."""
+        n = X.shape[0]
+        if training:
+            self._reserve(n)
+        self._training = training
+        last = len(self.layers) - 1
+        A = X
+        for l, layer in enumerate(self.layers):
+            Z = layer.forward(A, out=self._Z[l][:n] if training else None)
+            if l == last:
+                return Z
+            A = self.activation.forward(Z)
+            if training:
+                self._hidden_A[l] = A
+                if self.dropouts[l] is not None:
+                    A = self.dropouts[l].forward(A, out=self._dropped[l][:n])
+
+    def backward(self, dZ):
+        """Fill ``self.grads`` from dZ_L, the gradient of the loss at the logits."""
+        if not self._training:
+            raise RuntimeError("backward needs a forward pass with training=True")
+        n = dZ.shape[0]
+        for l in range(len(self.layers) - 1, -1, -1):
+            if l == 0:
+                self.layers[0].backward(dZ, input_grad=False)
+                break
+            dA = self.layers[l].backward(dZ, out=self._dA[l - 1][:n])
+            if self.dropouts[l - 1] is not None:
+                dA = self.dropouts[l - 1].backward(dA)
+            dZ = self.activation.backward(self._hidden_A[l - 1], dA)
+        return self.grads
+
+    def _reserve(self, n):
+        # work buffers for the largest batch seen, reused (as views [:n]) by
+        # every later batch: no per-batch allocation of activations or deltas
+        if n <= self._capacity:
+            return
+        widths = self.layer_sizes[1:]
+        self._Z = [np.empty((n, w), dtype=self.dtype) for w in widths]
+        self._dA = [np.empty((n, w), dtype=self.dtype) for w in widths[:-1]]
+        self._dropped = [
+            np.empty((n, w), dtype=self.dtype) if d is not None else None
+            for w, d in zip(widths[:-1], self.dropouts)
+        ]
+        self._capacity = n
+
+    def release(self):
+        """Drop the work buffers and caches (after training)."""
+        self._Z = self._dA = self._dropped = None
+        self._hidden_A = [None] * len(self._hidden_A)
+        for layer in self.layers:
+            layer._A_prev = None
+        for d in self.dropouts:
+            if d is not None:
+                d._mask = None
+        self._capacity = 0
+
+
+def _per_hidden_layer(dropout, n_hidden):
+    if np.ndim(dropout) == 0:
+        return [float(dropout)] * n_hidden
+    rates = [float(r) for r in dropout]
+    if len(rates) != n_hidden:
+        raise ValueError(
+            f"dropout has {len(rates)} rates for {n_hidden} hidden layers"
+        )
+    return rates
+
+
+def _split(flat, shapes):
+    views, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        views.append(flat[start : start + size].reshape(shape))
+        start += size
+    return views

@@ -1,0 +1,189 @@
+"""Update rules, from the simplest to the most elaborate.
+
+Each rule updates the network's flat parameter vector ``params`` in place from
+the flat gradient ``grads`` and a step size ``lr`` given by the shared
+:class:`~skmlp._core.schedules.LearningRateSchedule`. All state is allocated
+in ``__init__`` from the parameter count; ``state()``/``load_state()`` export
+and restore it as plain arrays and numbers, so ``warm_start`` and repeated
+``partial_fit`` continue where the last call stopped. Optimizers never print
+and never decide to stop: the training loop does.
+
+Every step works in place on the flat vectors with one reused scratch buffer:
+no temporary the size of the parameters is allocated per step.
+"""
+
+import math
+
+import numpy as np
+
+
+class _Optimizer:
+    _state_arrays = ()
+
+    def __init__(self, n_params, dtype):
+        self.steps = 0  # optimizer steps taken so far: the schedule's s
+        for name in self._state_arrays:
+            setattr(self, name, np.zeros(n_params, dtype=dtype))
+        self._buf = np.empty(n_params, dtype=dtype)
+
+    def state(self):
+        """The optimizer's state as plain values and arrays (copies)."""
+        return {
+            "steps": self.steps,
+            **{name: getattr(self, name).copy() for name in self._state_arrays},
+        }
+
+    def load_state(self, state):
+        self.steps = int(state["steps"])
+        for name in self._state_arrays:
+            getattr(self, name)[...] = state[name]
+
+    def reset(self):
+        self.steps = 0
+        for name in self._state_arrays:
+            getattr(self, name).fill(0)
+
+    def _apply_scaled(self, params, grads, lr, cache, epsilon):
+        # params -= lr * g / (sqrt(cache) + eps), through the scratch buffer
+        buf = self._buf
+        np.sqrt(cache, out=buf)
+        buf += epsilon
+        np.divide(grads, buf, out=buf)
+        buf *= -lr
+        params += buf
+
+
+class SGD(_Optimizer):
+    """Stochastic gradient descent with momentum mu, optionally Nesterov's.
+
+    v = mu * v - lr * g
+    plain momentum:  params += v
+    Nesterov:        params += mu * v - lr * g
+    With mu = 0 both are plain gradient descent, params -= lr * g.
+
+    References
+    ----------
+    Sutskever, Martens, Dahl and Hinton, "On the importance of initialization
+    and momentum in deep learning", ICML 2013.
+    """
+
+    _state_arrays = ("velocity",)
+
+    def __init__(self, n_params, dtype, momentum=0.9, nesterov=True):
+        super().__init__(n_params, dtype)
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+
+    def step(self, params, grads, lr):
+        mu, v, buf = self.momentum, self.velocity, self._buf
+        np.multiply(grads, -lr, out=buf)  # buf = -lr * g
+        v *= mu
+        v += buf
+        if self.nesterov:
+            params += buf
+            np.multiply(v, mu, out=buf)
+            params += buf
+        else:
+            params += v
+        self.steps += 1
+
+
+class Adagrad(_Optimizer):
+    """Adaptive gradient: each parameter's step shrinks with its gradient history.
+
+    G = G + g**2
+    params -= lr * g / (sqrt(G) + epsilon)
+
+    References
+    ----------
+    Duchi, Hazan and Singer, "Adaptive Subgradient Methods for Online Learning
+    and Stochastic Optimization", JMLR 12, 2011.
+    """
+
+    _state_arrays = ("cache",)
+
+    def __init__(self, n_params, dtype, epsilon=1e-8):
+        super().__init__(n_params, dtype)
+        self.epsilon = float(epsilon)
+
+    def step(self, params, grads, lr):
+        np.multiply(grads, grads, out=self._buf)
+        self.cache += self._buf
+        self._apply_scaled(params, grads, lr, self.cache, self.epsilon)
+        self.steps += 1
+
+
+class RMSprop(_Optimizer):
+    """Adagrad with a leaky cache: a moving average of squared gradients.
+
+    G = rho * G + (1 - rho) * g**2
+    params -= lr * g / (sqrt(G) + epsilon)
+
+    References
+    ----------
+    Tieleman and Hinton, "Lecture 6.5 - RMSprop", COURSERA: Neural Networks
+    for Machine Learning, 2012.
+    """
+
+    _state_arrays = ("cache",)
+
+    def __init__(self, n_params, dtype, rho=0.9, epsilon=1e-8):
+        super().__init__(n_params, dtype)
+        self.rho = float(rho)
+        self.epsilon = float(epsilon)
+
+    def step(self, params, grads, lr):
+        buf = self._buf
+        np.multiply(grads, grads, out=buf)
+        buf *= 1 - self.rho
+        self.cache *= self.rho
+        self.cache += buf
+        self._apply_scaled(params, grads, lr, self.cache, self.epsilon)
+        self.steps += 1
+
+
+class Adam(_Optimizer):
+    """Adaptive moment estimation, in the form MLPClassifier uses.
+
+    t = t + 1
+    m = beta_1 * m + (1 - beta_1) * g
+    v = beta_2 * v + (1 - beta_2) * g**2
+    lr_t = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)
+    params -= lr_t * m / (sqrt(v) + epsilon)
+
+    The bias corrections of m and v are folded into lr_t (Kingma and Ba's
+    "more efficient" ordering, section 2 of the paper).
+
+    References
+    ----------
+    Kingma and Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015.
+    """
+
+    _state_arrays = ("m", "v")
+
+    def __init__(self, n_params, dtype, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        super().__init__(n_params, dtype)
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
+
+    def step(self, params, grads, lr):
+        b1, b2, m, v, buf = self.beta_1, self.beta_2, self.m, self.v, self._buf
+        self.steps += 1
+        t = self.steps
+        m *= b1
+        np.multiply(grads, 1 - b1, out=buf)
+        m += buf
+        v *= b2
+        np.multiply(grads, grads, out=buf)
+        buf *= 1 - b2
+        v += buf
+        lr_t = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
+        np.sqrt(v, out=buf)
+        buf += self.epsilon
+        np.divide(m, buf, out=buf)
+        buf *= -lr_t
+        params += buf
+
+
+OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}

@@ -1,0 +1,68 @@
+"""Labels to network targets and back: y <-> (classes_, Y, output head).
+
+``Y`` always has one column per output unit, in the network's dtype:
+
+- binary y: one column, 1 for ``classes_[1]``;
+- multiclass y: one-hot, one column per class;
+- multilabel indicator y: the indicator itself, one column per label.
+"""
+
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+
+
+def target_kind(y):
+    """'binary', 'multiclass' or 'multilabel', or a ValueError for anything else."""
+    check_classification_targets(y)  # "Unknown label type: ..." for continuous y
+    kind = type_of_target(y)
+    if kind == "multilabel-indicator":
+        return "multilabel"
+    if kind in ("binary", "multiclass"):
+        return kind
+    raise ValueError(
+        f"ScratchMLPClassifier and ScratchLogisticNet support binary, multiclass "
+        f"and multilabel-indicator targets; got a {kind!r} target."
+    )
+
+
+def classes_of(y, kind):
+    """The sorted classes of 1-d ``y``; for a multilabel y, the label indices."""
+    if kind == "multilabel":
+        return np.arange(y.shape[1])
+    return np.unique(y)
+
+
+def encode(y, classes, kind, dtype):
+    """The target matrix Y of ``y`` given the fitted ``classes``."""
+    if kind == "multilabel":
+        return np.asarray(y, dtype=dtype)
+    y = np.asarray(y)
+    if len(classes) == 2:
+        return (y == classes[1]).astype(dtype)[:, np.newaxis]
+    return (y[:, np.newaxis] == classes[np.newaxis, :]).astype(dtype)
+
+
+def decode(Z, classes, kind):
+    """Predicted labels from the logits Z (n_samples, n_outputs)."""
+    if kind == "multilabel":
+        return (Z > 0).astype(int)
+    if Z.shape[1] == 1:
+        return classes[(Z[:, 0] > 0).astype(int)]
+    return classes[np.argmax(Z, axis=1)]
+
+
+def check_labels_known(y, classes, kind, what):
+    """ValueError if ``y`` holds labels outside ``classes`` (partial_fit/warm_start)."""
+    if kind == "multilabel":
+        if y.shape[1] != len(classes):
+            raise ValueError(
+                f"{what}: y has {y.shape[1]} labels; the model was fitted on "
+                f"{len(classes)}."
+            )
+        return
+    unknown = np.setdiff1d(np.unique(y), classes)
+    if len(unknown):
+        raise ValueError(
+            f"{what}: y has classes not in classes_ {list(classes)}: "
+            f"{list(unknown)}."
+        )

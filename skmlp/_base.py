@@ -16,6 +16,7 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.callback import CallbackSupportMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
@@ -26,7 +27,6 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _checks, _targets
-from ._callbacks import CallbackSupport
 from ._core.losses import HEADS
 from ._core.lbfgs import run_lbfgs
 from ._core.network import Network
@@ -47,9 +47,54 @@ def _stochastic(est):
     return True
 
 
-# ClassifierMixin before BaseEstimator: the MRO must see the mixin's tags and
-# score first (scikit-learn's convention for estimator classes).
-class _BaseScratchNet(CallbackSupport, ClassifierMixin, BaseEstimator):
+class _EpochTasks:
+    """One task of scikit-learn's callback protocol per epoch (L-BFGS iteration).
+
+    Built per fit and never stored on the estimator. ``_fit_context`` tears
+    the callbacks down when ``fit`` ends, however it ends.
+    """
+
+    def __init__(self, estimator, task_name, max_subtasks, X, y, metadata):
+        self.estimator, self.X, self.y, self.metadata = estimator, X, y, metadata
+        self.context = estimator._init_callback_context(
+            task_name=task_name, max_subtasks=max_subtasks
+        )
+        self.context.call_on_fit_task_begin(**self._kwargs())
+        self._epoch = None
+
+    def _kwargs(self):
+        return {"estimator": self.estimator, "X": self.X, "y": self.y,
+                "metadata": self.metadata}
+
+    def _snapshot(self):
+        # evaluated lazily, only for callbacks that want the model (ScoringMonitor);
+        # copies, because the live weights keep changing in place
+        est = self.estimator
+        return {"coefs_": [W.copy() for W in est.coefs_],
+                "intercepts_": [b.copy() for b in est.intercepts_],
+                "n_iter_": est.n_iter_}
+
+    def begin_epoch(self):
+        self._epoch = self.context.subcontext(task_name="epoch")
+        self._epoch.call_on_fit_task_begin(**self._kwargs())
+
+    def end_epoch(self):
+        """End the current epoch's task; True when a callback asks to stop."""
+        if self._epoch is None:
+            self.begin_epoch()
+        stop = self._epoch.call_on_fit_task_end(
+            **self._kwargs(), reconstruction_attributes=self._snapshot
+        )
+        self._epoch = None
+        return bool(stop)
+
+    def end_fit(self):
+        self.context.call_on_fit_task_end(**self._kwargs(), reconstruction_attributes={})
+
+
+# The mixins come before BaseEstimator so that the MRO sees their tags and
+# methods first (scikit-learn's convention for estimator classes).
+class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Base class of the two estimators; not for direct use."""
 
     _parameter_constraints = {
@@ -131,6 +176,7 @@ class _BaseScratchNet(CallbackSupport, ClassifierMixin, BaseEstimator):
         self._set_classes(y, kind, first_pass, incremental, classes)
         scorer = self._validation_scorer()
         Y = _targets.encode(y, self.classes_, self._kind, X.dtype)
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
         sample_weight = self._sample_weight(sample_weight, X, y)
 
         layer_sizes = [X.shape[1], *sizes, Y.shape[1]]
@@ -156,16 +202,24 @@ class _BaseScratchNet(CallbackSupport, ClassifierMixin, BaseEstimator):
         # that scorers and callbacks see the model as it is now
         self.coefs_, self.intercepts_ = network.coefs, network.intercepts
 
+        tasks = _EpochTasks(
+            self,
+            "partial_fit" if incremental else "fit",
+            1 if incremental else self.max_iter,
+            X, y, metadata,
+        )
         if stochastic:
             self._fit_stochastic(
                 network, head, penalty, X, y, Y, sample_weight, random_state,
                 scorer, first_pass, incremental, X_val, y_val, sample_weight_val,
+                tasks,
             )
         else:
-            self._fit_lbfgs(network, head, penalty, X, Y, sample_weight)
+            self._fit_lbfgs(network, head, penalty, X, Y, sample_weight, tasks)
         # the fitted state: plain, independent arrays
         self.coefs_ = [W.copy() for W in network.coefs]
         self.intercepts_ = [b.copy() for b in network.intercepts]
+        tasks.end_fit()
         return self
 
     def _set_classes(self, y, kind, first_pass, incremental, classes):
@@ -263,7 +317,7 @@ class _BaseScratchNet(CallbackSupport, ClassifierMixin, BaseEstimator):
 
     def _fit_stochastic(
         self, network, head, penalty, X, y, Y, sample_weight, random_state, scorer,
-        first_pass, incremental, X_val, y_val, sample_weight_val,
+        first_pass, incremental, X_val, y_val, sample_weight_val, tasks,
     ):
         optimizer = self._make_optimizer(network)
         state = self._optimizer_state
@@ -323,20 +377,20 @@ class _BaseScratchNet(CallbackSupport, ClassifierMixin, BaseEstimator):
                 self.validation_loss_curve_.append(record.validation_loss)
             if self.verbose:
                 self._print_epoch(record, time.perf_counter() - start)
-            return self._callbacks_on_epoch(record, X, y)
+            return tasks.end_epoch()
 
-        with self._callback_context(self.max_iter if not incremental else 1):
-            result = run_stochastic(
-                network, head, penalty, optimizer, schedule, X, Y, sample_weight,
-                batch_size=batch_size,
-                max_iter=1 if incremental else self.max_iter,
-                rng=random_state,
-                plateau=plateau,
-                shuffle=self.shuffle,
-                validate=validate,
-                watch_validation=watch_validation,
-                on_epoch=on_epoch,
-            )
+        result = run_stochastic(
+            network, head, penalty, optimizer, schedule, X, Y, sample_weight,
+            batch_size=batch_size,
+            max_iter=1 if incremental else self.max_iter,
+            rng=random_state,
+            plateau=plateau,
+            shuffle=self.shuffle,
+            validate=validate,
+            watch_validation=watch_validation,
+            on_epoch_begin=tasks.begin_epoch,
+            on_epoch=on_epoch,
+        )
 
         self._optimizer_state = {"solver": self.solver, **optimizer.state()}
         self._learning_rate = float(schedule.base)
@@ -420,7 +474,7 @@ class _BaseScratchNet(CallbackSupport, ClassifierMixin, BaseEstimator):
 
         return validate
 
-    def _fit_lbfgs(self, network, head, penalty, X, Y, sample_weight):
+    def _fit_lbfgs(self, network, head, penalty, X, Y, sample_weight, tasks):
         start = time.perf_counter()
 
         def on_iteration(intermediate):
@@ -430,15 +484,15 @@ class _BaseScratchNet(CallbackSupport, ClassifierMixin, BaseEstimator):
                     f"Iteration {self.n_iter_}, loss = {intermediate.fun:.8f}, "
                     f"time = {time.perf_counter() - start:.2f}s"
                 )
-            self._callbacks_on_epoch(None, X, None)
+            if tasks.end_epoch():
+                raise StopIteration  # SciPy's way for a callback to stop L-BFGS
 
         self.n_iter_ = 0
-        with self._callback_context(self.max_iter):
-            res = run_lbfgs(
-                network, head, penalty, X, Y, sample_weight,
-                max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
-                on_iteration=on_iteration,
-            )
+        res = run_lbfgs(
+            network, head, penalty, X, Y, sample_weight,
+            max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
+            on_iteration=on_iteration,
+        )
         self.n_iter_ = int(res.nit) if res.nit >= 0 else self.n_iter_
         self.loss_ = float(res.fun)
         if res.stop_reason in ("diverged", "interrupted") or not np.isfinite(self.loss_):

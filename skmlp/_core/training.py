@@ -144,6 +144,7 @@ def run_stochastic(
     shuffle=True,
     validate=None,
     watch_validation=False,
+    on_epoch_begin=None,
     on_epoch=None,
     samples_seen=0,
 ):
@@ -157,6 +158,8 @@ def run_stochastic(
     watch_validation : bool
         Stop on the validation score (and restore the weights of its best
         epoch at the end) instead of on the training loss.
+    on_epoch_begin : callable or None
+        ``on_epoch_begin()``, called before every epoch.
     on_epoch : callable or None
         ``on_epoch(record) -> bool``, called after every epoch; True stops.
     """
@@ -167,6 +170,8 @@ def run_stochastic(
     snapshot = network.params.copy()  # last known-good weights
     try:
         for epoch in range(1, max_iter + 1):
+            if on_epoch_begin is not None:
+                on_epoch_begin()
             start = time.perf_counter()
             snapshot[...] = network.params
             lr = schedule.rate(optimizer.steps)

@@ -101,7 +101,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
         "solver": [StrOptions({"lbfgs", "sgd", "adam", "adagrad", "rmsprop"})],
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -156,6 +156,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     ):
         sizes = _checks.hidden_sizes(self)
         rates = _checks.dropout_rates(self, len(sizes))
+        alpha = _checks.alpha_values(self, len(sizes) + 1)
         _checks.check_fit_arguments(self, incremental, X_val, y_val, sample_weight_val)
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
@@ -197,7 +198,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self.n_layers_ = len(layer_sizes)
         head = HEADS[self._head_name(self._kind, len(self.classes_))]
         self.out_activation_ = head.name
-        penalty = ElasticNet(self.alpha, self.l1_ratio)
+        penalty = ElasticNet(alpha, self.l1_ratio, [W.size for W in network.coefs])
         # while training, coefs_/intercepts_ are views of the live weights, so
         # that scorers and callbacks see the model as it is now
         self.coefs_, self.intercepts_ = network.coefs, network.intercepts

@@ -59,6 +59,23 @@ def dropout_rates(est, n_hidden):
     return rates
 
 
+def alpha_values(est, n_weight_layers):
+    """``alpha`` as a float, or as one strength per weight matrix, each >= 0."""
+    alpha = est.alpha
+    if np.ndim(alpha) == 0:
+        return float(alpha)
+    values = list(np.asarray(alpha, dtype=object).ravel())
+    if len(values) != n_weight_layers or not all(
+        isinstance(a, Real) and not isinstance(a, bool) and a >= 0 for a in values
+    ):
+        raise ValueError(
+            f"The 'alpha' parameter of {_name(est)} must be a float >= 0 or one "
+            f"value >= 0 per weight matrix ({n_weight_layers} for hidden_layer_sizes="
+            f"{est.hidden_layer_sizes!r}, the output layer included); got {alpha!r}."
+        )
+    return [float(a) for a in values]
+
+
 def check_fit_arguments(est, incremental, X_val, y_val, sample_weight_val):
     """Co-dependent arguments of fit/partial_fit."""
     if incremental and est.early_stopping:

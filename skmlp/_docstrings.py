@@ -24,11 +24,14 @@ default={hidden_layer_sizes}
         methods of the user guide. The stochastic solvers also offer
         ``partial_fit``.
 
-    alpha : float, default=0.0001
+    alpha : float or array-like of float, default=0.0001
         Strength of the weight penalty, scaled as in MLPClassifier: the
         penalty of a step is divided by the sample-weight sum of its
-        minibatch (of the whole training set for ``'lbfgs'``). With no
-        hidden layer and ``'lbfgs'``, ``alpha = 1 / C`` of
+        minibatch (of the whole training set for ``'lbfgs'``). A float
+        applies to every weight matrix; a sequence gives one strength per
+        weight matrix, the output layer's last (``len(hidden_layer_sizes) +
+        1`` values), e.g. to penalise the hidden layers only. With no hidden
+        layer and ``'lbfgs'``, ``alpha = 1 / C`` of
         :class:`~sklearn.linear_model.LogisticRegression`. Intercepts are
         not penalised.
 

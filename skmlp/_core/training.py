@@ -47,7 +47,7 @@ class Plateau:
     """
 
     def __init__(self, tol, patience, best=-np.inf, count=0):
-        self.tol, self.patience = float(tol), int(patience)
+        self.tol, self.patience = float(tol), patience  # an int, or inf: never
         self.best, self.count = float(best), int(count)
 
     def update(self, value):

@@ -337,9 +337,11 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             X, y, Y, sample_weight, X_val, y_val, sample_weight_val, random_state
         )
         if any(network.dropout_rates):
-            network.seed_dropout(
-                np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
-            )
+            # t_ in the seed: each partial_fit / warm_start call draws new masks
+            # (a fresh RandomState from an int random_state would repeat them)
+            network.seed_dropout(np.random.default_rng(
+                [random_state.randint(np.iinfo(np.int32).max), self.t_]
+            ))
         watch_validation = bool(self.early_stopping)
         if watch_validation:
             plateau = Plateau(self.tol, self.n_iter_no_change,

@@ -60,7 +60,11 @@ def run_lbfgs(
             method="L-BFGS-B",
             jac=True,
             callback=callback,
-            options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
+            # gtol (tol) is the stopping rule; SciPy's default ftol (2e-9 relative
+            # decrease) would stop first and leave the optimum to ~1e-3.
+            # 64 eps and 50 line-search steps are LogisticRegression's settings.
+            options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol,
+                     "ftol": 64 * np.finfo(float).eps, "maxls": 50},
         )
     except KeyboardInterrupt:
         params[...] = best["x"]

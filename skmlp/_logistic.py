@@ -60,6 +60,8 @@ class ScratchLogisticNet(_BaseScratchNet):
     (1, 30)
     """
 
+    # Each class spells out its own __init__: scikit-learn reads the
+    # parameters and their defaults from the signature (get_params, clone).
     def __init__(
         self,
         hidden_layer_sizes=(),

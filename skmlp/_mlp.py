@@ -59,6 +59,8 @@ class ScratchMLPClassifier(_BaseScratchNet):
     True
     """
 
+    # Each class spells out its own __init__: scikit-learn reads the
+    # parameters and their defaults from the signature (get_params, clone).
     def __init__(
         self,
         hidden_layer_sizes=(100,),

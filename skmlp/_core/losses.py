@@ -17,10 +17,19 @@ from scipy.special import expit
 from .activations import log_softmax, softmax
 
 
-def _weights_and_total(n_samples, sample_weight, dtype):
+def _weights_and_total(n_samples, sample_weight):
     if sample_weight is None:
         return None, float(n_samples)
     return sample_weight, float(sample_weight.sum())
+
+
+def _scale_rows(dZ, sample_weight, total):
+    """dZ_i *= w_i / B in place: row i's share of the weighted-mean loss."""
+    if sample_weight is None:
+        dZ *= 1.0 / total
+    else:
+        dZ *= (sample_weight / total)[:, np.newaxis]
+    return dZ
 
 
 def _weighted_mean(per_sample, sample_weight, total):
@@ -49,20 +58,16 @@ class SoftmaxCrossEntropy:
 
     @staticmethod
     def value_and_grad(Z, Y, sample_weight=None):
-        sw, total = _weights_and_total(Z.shape[0], sample_weight, Z.dtype)
+        sw, total = _weights_and_total(Z.shape[0], sample_weight)
         log_P = log_softmax(Z)
         loss = -_weighted_mean(np.einsum("ij,ij->i", Y, log_P), sw, total)
         dZ = np.exp(log_P, out=log_P)
         dZ -= Y
-        if sw is None:
-            dZ *= 1.0 / total
-        else:
-            dZ *= (sw / total)[:, np.newaxis]
-        return loss, dZ
+        return loss, _scale_rows(dZ, sw, total)
 
     @staticmethod
     def value(Z, Y, sample_weight=None):
-        sw, total = _weights_and_total(Z.shape[0], sample_weight, Z.dtype)
+        sw, total = _weights_and_total(Z.shape[0], sample_weight)
         return -_weighted_mean(np.einsum("ij,ij->i", Y, log_softmax(Z)), sw, total)
 
     @staticmethod
@@ -89,19 +94,15 @@ class SigmoidBinaryCrossEntropy:
 
     @staticmethod
     def value_and_grad(Z, Y, sample_weight=None):
-        sw, total = _weights_and_total(Z.shape[0], sample_weight, Z.dtype)
+        sw, total = _weights_and_total(Z.shape[0], sample_weight)
         loss = _weighted_mean(_bce_per_sample(Z, Y), sw, total)
         dZ = expit(Z)
         dZ -= Y
-        if sw is None:
-            dZ *= 1.0 / total
-        else:
-            dZ *= (sw / total)[:, np.newaxis]
-        return loss, dZ
+        return loss, _scale_rows(dZ, sw, total)
 
     @staticmethod
     def value(Z, Y, sample_weight=None):
-        sw, total = _weights_and_total(Z.shape[0], sample_weight, Z.dtype)
+        sw, total = _weights_and_total(Z.shape[0], sample_weight)
         return _weighted_mean(_bce_per_sample(Z, Y), sw, total)
 
     @staticmethod

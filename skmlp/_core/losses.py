@@ -14,7 +14,7 @@ loss = sum_i w_i l_i / B with B = sum_i w_i, where l_i sums over output units
 import numpy as np
 from scipy.special import expit
 
-from .activations import log_softmax, softmax
+from .activations import log_softmax
 
 
 def _weights_and_total(n_samples, sample_weight):
@@ -78,10 +78,6 @@ class SoftmaxCrossEntropy:
     def proba(cls, Z):
         return _proba_from_log(cls.log_proba(Z))
 
-    @staticmethod
-    def raw_proba(Z):
-        return softmax(Z)
-
 
 class SigmoidBinaryCrossEntropy:
     """P = sigmoid(Z);  loss = sum_i w_i sum_k [log(1 + e^Z_ik) - Y_ik Z_ik] / B;  dZ = (P - Y) w / B.
@@ -118,10 +114,6 @@ class SigmoidBinaryCrossEntropy:
     @classmethod
     def proba(cls, Z):
         return _proba_from_log(cls.log_proba(Z))
-
-    @staticmethod
-    def raw_proba(Z):
-        return expit(Z)
 
 
 def _bce_per_sample(Z, Y):

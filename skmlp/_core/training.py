@@ -173,7 +173,6 @@ def run_stochastic(
             if on_epoch_begin is not None:
                 on_epoch_begin()
             start = time.perf_counter()
-            snapshot[...] = network.params
             lr = schedule.rate(optimizer.steps)
             loss = run_epoch(network, head, penalty, optimizer, schedule, batches)
             if not (np.isfinite(loss) and np.isfinite(network.params).all()):
@@ -181,6 +180,7 @@ def run_stochastic(
                 optimizer.reset()
                 result.stop_reason = "diverged"
                 break
+            snapshot[...] = network.params  # a completed epoch: the new known-good
             result.samples_seen += n_samples
             record = EpochRecord(epoch, float(loss), lr, 0.0)
             if validate is not None:

@@ -1,0 +1,103 @@
+"""Activations: forward against the formula, backward against finite differences."""
+
+import numpy as np
+import pytest
+import scipy.special
+from hypothesis import given
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+
+from skmlp._core.activations import (
+    ACTIVATIONS,
+    Identity,
+    Logistic,
+    ReLU,
+    Tanh,
+    log_softmax,
+    softmax,
+)
+
+from ._numgrad import numerical_gradient, relative_error
+
+UNITS = [Identity, Logistic, Tanh, ReLU]
+FORMULAS = {
+    "identity": lambda Z: Z,
+    "logistic": lambda Z: 1.0 / (1.0 + np.exp(-Z)),
+    "tanh": lambda Z: (np.exp(Z) - np.exp(-Z)) / (np.exp(Z) + np.exp(-Z)),
+    "relu": lambda Z: np.where(Z > 0, Z, 0.0),
+}
+shapes = st.tuples(st.integers(1, 6), st.integers(1, 5))
+seeds = st.integers(0, 2**32 - 1)
+
+
+def test_registry_holds_each_unit_under_its_name():
+    assert ACTIVATIONS == {unit.name: unit for unit in UNITS}
+    assert set(ACTIVATIONS) == {"identity", "logistic", "tanh", "relu"}
+
+
+@pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.name)
+@given(shape=shapes, seed=seeds)
+def test_forward_matches_formula(unit, shape, seed):
+    Z = np.random.default_rng(seed).normal(scale=3.0, size=shape)
+    A = unit.forward(Z.copy())
+    assert_allclose(A, FORMULAS[unit.name](Z), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.name)
+@given(shape=shapes, seed=seeds)
+def test_backward_matches_finite_differences(unit, shape, seed):
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(scale=2.0, size=shape)
+    # relu has a kink at 0: keep every input at least 1e-3 away from it
+    Z[np.abs(Z) < 1e-3] = np.copysign(1e-3, Z[np.abs(Z) < 1e-3])
+    dA = rng.normal(size=shape)
+    dZ = unit.backward(unit.forward(Z.copy()), dA.copy())
+    numerical = numerical_gradient(
+        lambda: float(np.sum(dA * unit.forward(Z.copy()))), Z
+    )
+    assert dZ.shape == Z.shape
+    assert relative_error(dZ, numerical) < 1e-6
+
+
+def test_relu_backward_is_zero_where_the_unit_is_off():
+    Z = np.array([[-2.0, -1e-9, 0.0, 1e-9, 3.0]])
+    A = ReLU.forward(Z.copy())
+    dZ = ReLU.backward(A, np.full_like(Z, 5.0))
+    assert_array_equal(dZ, [[0.0, 0.0, 0.0, 5.0, 5.0]])
+
+
+@pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.name)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_kept(unit, dtype, rng):
+    Z = rng.normal(size=(4, 3)).astype(dtype)
+    A = unit.forward(Z)
+    assert A.dtype == dtype
+    assert unit.backward(A, np.ones_like(A)).dtype == dtype
+
+
+@pytest.mark.parametrize("unit", [Logistic, Tanh], ids=lambda u: u.name)
+def test_saturating_units_do_not_overflow(unit):
+    Z = np.array([[-1e4, -800.0, 0.0, 800.0, 1e4]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        A = unit.forward(Z.copy())
+        dZ = unit.backward(A, np.ones_like(A))
+    assert np.isfinite(A).all() and np.isfinite(dZ).all()
+    assert_allclose(dZ[0, [0, 4]], 0.0, atol=1e-300)
+
+
+@given(shape=shapes, seed=seeds)
+def test_softmax_and_log_softmax_match_scipy(shape, seed):
+    Z = np.random.default_rng(seed).normal(scale=10.0, size=shape)
+    assert_allclose(
+        softmax(Z), scipy.special.softmax(Z, axis=1), rtol=1e-12, atol=1e-300
+    )
+    assert_allclose(log_softmax(Z), scipy.special.log_softmax(Z, axis=1), rtol=1e-12)
+    assert_allclose(softmax(Z).sum(axis=1), 1.0, rtol=1e-14)
+
+
+def test_softmax_of_huge_logits_is_finite():
+    Z = np.array([[1e4, -1e4, 0.0], [1e4, 1e4, 1e4], [-1e4, -1e4, -1e4]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        P, log_P = softmax(Z), log_softmax(Z)
+    assert_allclose(P, [[1, 0, 0], [1 / 3] * 3, [1 / 3] * 3], atol=1e-15)
+    assert_allclose(log_P, [[0, -2e4, -1e4], [-np.log(3)] * 3, [-np.log(3)] * 3])

@@ -39,6 +39,11 @@ STOCHASTIC_SOLVERS = ("sgd", "adam", "adagrad", "rmsprop")
 
 
 def _stochastic(est):
+    if est.class_weight == "balanced":
+        raise AttributeError(
+            "partial_fit is not available with class_weight='balanced': one chunk "
+            "of data does not show the class frequencies; pass a dict instead."
+        )
     if est.solver not in STOCHASTIC_SOLVERS:
         raise AttributeError(
             f"partial_fit is only available for the stochastic solvers "
@@ -173,7 +178,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         kind = _targets.target_kind(y)
-        _checks.check_class_weight(self, kind, incremental)
+        _checks.check_class_weight(self, kind)
         self._set_classes(y, kind, first_pass, incremental, classes)
         scorer = self._validation_scorer()
         # boolean targets, as MLPClassifier: 8x less memory than floats; the
@@ -268,7 +273,15 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
         if self.class_weight is not None:
-            per_class = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+            # 'balanced' counts the samples by weight, so that a weight of 2
+            # and a repeated row give the same class weights
+            with np.errstate(divide="ignore", invalid="ignore"):
+                per_class = compute_class_weight(
+                    self.class_weight, classes=self.classes_, y=y,
+                    sample_weight=sample_weight,
+                )
+            # a class whose samples all weigh 0 has nothing to balance
+            per_class = np.where(np.isfinite(per_class), per_class, 0.0)
             # a new array: the caller's sample_weight is never written to
             sample_weight = sample_weight * per_class[
                 np.searchsorted(self.classes_, y)
@@ -395,6 +408,9 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             watch_validation=watch_validation,
             on_epoch_begin=tasks.begin_epoch,
             on_epoch=on_epoch,
+            # invscaling counts the samples seen across warm starts and
+            # partial_fit calls, as t_ does
+            samples_seen=self.t_,
         )
 
         self._optimizer_state = {"solver": self.solver, **optimizer.state()}
@@ -705,7 +721,8 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.classifier_tags.multi_label = True
+        # class_weight is defined for single-label targets only
+        tags.classifier_tags.multi_label = self.class_weight is None
         return tags
 
 

@@ -99,17 +99,11 @@ def check_fit_arguments(est, incremental, X_val, y_val, sample_weight_val):
         )
 
 
-def check_class_weight(est, kind, incremental):
+def check_class_weight(est, kind):
     if est.class_weight is None:
         return
     if kind == "multilabel":
         raise ValueError(
             f"The 'class_weight' parameter of {_name(est)} is not supported for "
             f"multilabel targets; got class_weight={est.class_weight!r}."
-        )
-    if incremental and est.class_weight == "balanced":
-        raise ValueError(
-            f"class_weight='balanced' is not supported by {_name(est)}.partial_fit: "
-            "one chunk of data does not show the class frequencies. Compute them "
-            "once (sklearn.utils.class_weight.compute_class_weight) and pass a dict."
         )

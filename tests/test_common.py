@@ -1,0 +1,102 @@
+"""scikit-learn's estimator checks on both estimators, default and non-default.
+
+SPEC: ``check_estimator`` passes on both estimators, every solver, with no
+expected failure and no skipped check; the one honest exception is dropout,
+where a repeated row draws its own dropout mask and a weighted row one, so
+the two ``check_sample_weight_equivalence_*`` checks cannot hold.
+
+The run sets ``SCIPY_ARRAY_API=1`` and has pandas installed: otherwise some
+checks skip, and a skipped check fails here (see ``test_estimator_checks``).
+"""
+
+import warnings
+from unittest import SkipTest
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.estimator_checks import check_estimator, parametrize_with_checks
+
+from skmlp import ScratchLogisticNet, ScratchMLPClassifier
+
+DROPOUT_REASON = "a repeated row draws its own dropout mask, a weighted row one"
+DROPOUT_XFAILS = {
+    "check_sample_weight_equivalence_on_dense_data": DROPOUT_REASON,
+    "check_sample_weight_equivalence_on_sparse_data": DROPOUT_REASON,
+}
+
+ESTIMATORS = [
+    ScratchMLPClassifier(),  # solver='adam'
+    ScratchLogisticNet(),  # solver='lbfgs', no hidden layer
+    *[ScratchMLPClassifier(solver=solver) for solver in ("sgd", "adagrad", "rmsprop")],
+    # lbfgs runs up to max_iter full-batch iterations of a (100,) network in
+    # every check (~40 s CPU): a narrower hidden layer runs the same code
+    ScratchMLPClassifier(hidden_layer_sizes=(16,), solver="lbfgs"),
+    ScratchLogisticNet(hidden_layer_sizes=(8,), solver="adam"),
+    ScratchMLPClassifier(dropout=0.2),
+    # (32,) rather than (8,): with dropout, an 8-unit layer is too noisy to
+    # reach check_class_weight_classifiers' accuracy threshold (0.76 < 0.87
+    # with its seed): a capacity limit of the test network, not a defect
+    ScratchLogisticNet(hidden_layer_sizes=(32,), solver="adam", dropout=0.2),
+    ScratchMLPClassifier(l1_ratio=0.5),
+    ScratchLogisticNet(l1_ratio=0.5),
+    ScratchMLPClassifier(decay=1e-3),
+    ScratchMLPClassifier(class_weight="balanced"),
+    ScratchLogisticNet(class_weight="balanced"),
+]
+
+
+def _has_dropout(estimator):
+    return np.any(np.asarray(estimator.get_params()["dropout"], dtype=float) > 0)
+
+
+def expected_failed_checks(estimator):
+    return DROPOUT_XFAILS if _has_dropout(estimator) else {}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@parametrize_with_checks(
+    ESTIMATORS, expected_failed_checks=expected_failed_checks, xfail_strict=True
+)
+def test_estimator_checks(estimator, check):
+    # a check that raises SkipTest would show as "skipped" and pass silently:
+    # SPEC allows no skipped check, so a skip is a failure here
+    try:
+        check(estimator)
+    except SkipTest as exc:
+        pytest.fail(f"check skipped, which SPEC does not allow: {exc}")
+
+
+def test_dropout_configurations_are_the_only_ones_with_expected_failures():
+    assert sum(_has_dropout(est) for est in ESTIMATORS) == 2
+    for est in ESTIMATORS:
+        expected = expected_failed_checks(est)
+        assert expected == (DROPOUT_XFAILS if _has_dropout(est) else {})
+    assert set(DROPOUT_XFAILS) == {
+        "check_sample_weight_equivalence_on_dense_data",
+        "check_sample_weight_equivalence_on_sparse_data",
+    }
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [ScratchLogisticNet(hidden_layer_sizes=(32,), solver="adam", dropout=0.2)],
+    ids=["ScratchLogisticNet-dropout"],
+)
+def test_check_estimator_nothing_skipped(estimator):
+    """Every check runs and passes; with dropout exactly the two known xfails fail."""
+    expected = expected_failed_checks(estimator)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        results = check_estimator(
+            estimator, on_fail=None, expected_failed_checks=expected
+        )
+    statuses = {}
+    for result in results:
+        statuses.setdefault(result["status"], []).append(result["check_name"])
+    # on_fail=None reports a skipped check as "skipped": there must be none
+    assert statuses.get("skipped", []) == []
+    assert statuses.get("failed", []) == []
+    assert sorted(statuses.get("xfail", [])) == sorted(expected)
+    assert set(statuses) <= {"passed", "xfail"}
+    assert len(statuses["passed"]) > 50  # the whole battery ran

@@ -7,14 +7,14 @@ from skmlp.__main__ import format_table, run
 
 
 def test_demo_tunes_all_three_contenders():
-    rows = run(n_samples_per_class=60, max_iter=30, n_jobs=1)
+    rows = run(n_samples_per_class=100, max_iter=100, n_jobs=1)
     assert [r[0] for r in rows] == [
         "ScratchMLPClassifier", "ScratchLogisticNet", "MLPClassifier"
     ]
     for name, best, accuracy, fit_time, seconds in rows:
         assert "alpha=" in best
         assert ("dropout=" in best) == name.startswith("Scratch")
-        assert 1 / 3 < accuracy <= 1  # better than chance on 3 classes
+        assert 0.5 < accuracy <= 1  # chance is 1/3 on 3 classes
         assert 0 < fit_time < seconds
     table = format_table(rows)
     assert table.splitlines()[0].startswith("model")

@@ -208,6 +208,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         penalty = ElasticNet(alpha, self.l1_ratio, [W.size for W in network.coefs])
         # while training, coefs_/intercepts_ are views of the live weights, so
         # that scorers and callbacks see the model as it is now
+        previous = None if first_pass else (self.coefs_, self.intercepts_)
         self.coefs_, self.intercepts_ = network.coefs, network.intercepts
 
         tasks = _EpochTasks(
@@ -216,14 +217,22 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             1 if incremental else self.max_iter,
             X, y, metadata,
         )
-        if stochastic:
-            self._fit_stochastic(
-                network, head, penalty, X, y, Y, sample_weight, random_state,
-                scorer, first_pass, incremental, X_val, y_val, sample_weight_val,
-                tasks,
-            )
-        else:
-            self._fit_lbfgs(network, head, penalty, X, Y, sample_weight, tasks)
+        try:
+            if stochastic:
+                self._fit_stochastic(
+                    network, head, penalty, X, y, Y, sample_weight, random_state,
+                    scorer, first_pass, incremental, X_val, y_val, sample_weight_val,
+                    tasks,
+                )
+            else:
+                self._fit_lbfgs(network, head, penalty, X, Y, sample_weight, tasks)
+        except Exception:
+            # a rejected or failed fit leaves no half-made weights behind
+            if previous is None:
+                del self.coefs_, self.intercepts_
+            else:
+                self.coefs_, self.intercepts_ = previous
+            raise
         # the fitted state: plain, independent arrays
         self.coefs_ = [W.copy() for W in network.coefs]
         self.intercepts_ = [b.copy() for b in network.intercepts]
@@ -272,6 +281,15 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
+        if isinstance(self.class_weight, dict):
+            unknown = [c for c in self.class_weight
+                       if c not in set(self.classes_.tolist())]
+            if unknown:
+                raise ValueError(
+                    f"The 'class_weight' parameter of {type(self).__name__} has "
+                    f"labels that are not classes of y: {unknown}; classes_ is "
+                    f"{self.classes_.tolist()}."
+                )
         if self.class_weight is not None:
             # 'balanced' counts the samples by weight, so that a weight of 2
             # and a repeated row give the same class weights
@@ -471,6 +489,13 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
+        for part, w in (("training", w_tr), ("validation", w_val)):
+            if w is not None and not w.sum() > 0:
+                raise ValueError(
+                    f"After the validation_fraction split for early stopping, the "
+                    f"sample_weight of the {part} part sums to zero. Give more "
+                    "samples a positive weight, or pass X_val and y_val."
+                )
         return X_tr, Y_tr, w_tr, (X_val, y_val, Y_val, w_val)
 
     def _make_validate(self, network, head, scorer, X_val, y_val, Y_val, w_val):
@@ -700,7 +725,8 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """
         P = np.exp(self._log_proba(self._logits(X)))
         # exp(log P) is >= tiny by construction; pull exact ones back below 1
-        return np.minimum(P, 1 - np.finfo(P.dtype).eps, out=P)
+        info = np.finfo(P.dtype)
+        return np.clip(P, info.tiny, 1 - info.eps, out=P)
 
     def _log_proba(self, Z):
         head = HEADS[self.out_activation_]
@@ -717,6 +743,11 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return log_on
 
     # -- scikit-learn protocol ------------------------------------------------
+
+    def __sklearn_is_fitted__(self):
+        # not n_features_in_ or classes_: a fit rejected after validate_data
+        # has set those, and has not fitted anything
+        return hasattr(self, "coefs_")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -49,7 +49,7 @@ def dropout_rates(est, n_hidden):
                 f"got {dropout!r}."
             )
     rates = [float(r) for r in rates]
-    if any(rates) and est.solver == "lbfgs":
+    if est.solver == "lbfgs" and (any(rates) or np.any(np.asarray(dropout, float) > 0)):
         raise ValueError(
             f"{_name(est)}: dropout={dropout!r} needs a stochastic solver "
             "('sgd', 'adam', 'adagrad' or 'rmsprop'); solver='lbfgs' minimises a "

@@ -38,17 +38,14 @@ def _weighted_mean(per_sample, sample_weight, total):
     return float(per_sample @ sample_weight) / total
 
 
-def _clip_log_proba(log_P):
-    # keep exp(log P) a representable positive number, so that
-    # predict_proba == exp(predict_log_proba) holds to the last digit
-    return np.maximum(log_P, np.log(np.finfo(log_P.dtype).tiny), out=log_P)
-
-
 def _proba_from_log(log_P):
-    # strictly inside (0, 1): exp(log P) is >= tiny by the clip above, and
-    # a probability that rounds to 1 is pulled back by one epsilon
+    # strictly inside (0, 1): a probability that underflows is raised to the
+    # smallest normal number, one that rounds to 1 is pulled back by one eps.
+    # log P itself is never clipped: it stays exact, e.g. -1e4 for a margin
+    # of 1e4, where a clip at log(tiny) would say -708 (-87 in float32).
     P = np.exp(log_P)
-    return np.minimum(P, 1 - np.finfo(P.dtype).eps, out=P)
+    info = np.finfo(P.dtype)
+    return np.clip(P, info.tiny, 1 - info.eps, out=P)
 
 
 class SoftmaxCrossEntropy:
@@ -72,7 +69,7 @@ class SoftmaxCrossEntropy:
 
     @staticmethod
     def log_proba(Z):
-        return _clip_log_proba(log_softmax(Z))
+        return log_softmax(Z)
 
     @classmethod
     def proba(cls, Z):
@@ -104,12 +101,12 @@ class SigmoidBinaryCrossEntropy:
     @staticmethod
     def log_proba(Z):
         """log P(unit k is on) = -log(1 + e^-z), for each output unit."""
-        return _clip_log_proba(-np.logaddexp(0, -Z))
+        return -np.logaddexp(0, -Z)
 
     @staticmethod
     def log_proba_off(Z):
         """log P(unit k is off) = -log(1 + e^z)."""
-        return _clip_log_proba(-np.logaddexp(0, Z))
+        return -np.logaddexp(0, Z)
 
     @classmethod
     def proba(cls, Z):

@@ -167,7 +167,8 @@ def run_stochastic(
     batches = _Batches(X, Y, sample_weight, batch_size, shuffle, rng)
     n_samples = X.shape[0]
     best_params = None
-    snapshot = network.params.copy()  # last known-good weights
+    initial = network.params.copy()  # the weights this call started from
+    snapshot = network.params.copy()  # the weights at the end of the last epoch
     try:
         for epoch in range(1, max_iter + 1):
             if on_epoch_begin is not None:
@@ -205,4 +206,13 @@ def run_stochastic(
         result.stop_reason = "interrupted"
     if watch_validation and best_params is not None:
         network.params[...] = best_params
+    # The weights kept must give finite outputs: those of the last step were
+    # never evaluated, and a diverged run's last good epoch may still overflow
+    # on other rows. One forward pass of a batch checks it.
+    for fallback in (snapshot, initial):
+        if np.isfinite(network.forward(X[:batch_size])).all():
+            break
+        network.params[...] = fallback
+        optimizer.reset()
+        result.stop_reason = "diverged"
     return result

@@ -233,9 +233,9 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             else:
                 self.coefs_, self.intercepts_ = previous
             raise
-        # the fitted state: plain, independent arrays
-        self.coefs_ = [W.copy() for W in network.coefs]
-        self.intercepts_ = [b.copy() for b in network.intercepts]
+        # the fitted state: plain arrays, views of the network's flat weight
+        # vector (no copy at the end of fit; each pickles as its own data)
+        self.coefs_, self.intercepts_ = list(network.coefs), list(network.intercepts)
         tasks.end_fit()
         return self
 

@@ -7,7 +7,10 @@ has no hidden layer.
 """
 
 import numpy as np
-from scipy.linalg import blas
+
+# elements per block of the in-place L2 update (as in optimizers.py): the
+# scratch buffer stays small and the block stays in cache
+_BLOCK = 32768
 
 
 class ElasticNet:
@@ -29,6 +32,13 @@ class ElasticNet:
             parts = [(slice(int(start), int(stop)), float(a))
                      for start, stop, a in zip(bounds[:-1], bounds[1:], alpha)]
         self._parts = [(s, a) for s, a in parts if a != 0.0]
+        self._buf = None
+
+    def _scratch(self, dtype):
+        # allocated once, reused by every step: no page faults on the hot path
+        if self._buf is None or self._buf.dtype != dtype:
+            self._buf = np.empty(_BLOCK, dtype=dtype)
+        return self._buf
 
     @property
     def active(self):
@@ -49,7 +59,8 @@ class ElasticNet:
         for part, alpha in self._parts:
             if self.l1_ratio < 1:
                 # one fused pass: dW += c * W  (no temporary the size of W)
-                _axpy(alpha * (1 - self.l1_ratio) / B, W[part], dW[part])
+                _axpy(alpha * (1 - self.l1_ratio) / B, W[part], dW[part],
+                      self._scratch(dW.dtype))
             if self.l1_ratio > 0:
                 dW[part] += (alpha * self.l1_ratio / B) * np.sign(W[part])
         return dW
@@ -69,11 +80,15 @@ class L1(ElasticNet):
         super().__init__(alpha, l1_ratio=1.0)
 
 
-def _axpy(a, x, y):
-    """y += a * x in place, through BLAS when the dtypes allow it."""
-    if x.dtype == np.float64:
-        blas.daxpy(x, y, a=a)
-    elif x.dtype == np.float32:
-        blas.saxpy(x, y, a=a)
-    else:  # pragma: no cover - the network only holds float32/float64
-        y += a * x
+def _axpy(a, x, y, buf):
+    """y += a * x in place, block by block through the scratch buffer ``buf``.
+
+    NumPy ufuncs, not SciPy's BLAS axpy: SciPy ships its own OpenBLAS, whose
+    thread pool would spin against NumPy's between the matrix products of
+    every step (2.5x slower training with 2 BLAS threads on 2 cores).
+    """
+    for start in range(0, x.size, _BLOCK):
+        stop = min(start + _BLOCK, x.size)
+        b = buf[: stop - start]
+        np.multiply(x[start:stop], a, out=b)
+        y[start:stop] += b

@@ -46,16 +46,17 @@ class ScratchMLPClassifier(_BaseScratchNet):
 
     Examples
     --------
-    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.datasets import make_moons
     >>> from sklearn.model_selection import train_test_split
     >>> from skmlp import ScratchMLPClassifier
-    >>> X, y = make_classification(n_samples=200, random_state=1)
-    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=1)
+    >>> X, y = make_moons(n_samples=300, noise=0.2, random_state=0)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
     >>> clf = ScratchMLPClassifier(hidden_layer_sizes=(32,), dropout=0.1,
-    ...                            max_iter=300, random_state=1)
+    ...                            learning_rate_init=0.01, max_iter=500,
+    ...                            random_state=0)
     >>> clf.fit(X_train, y_train).predict_proba(X_test[:1]).shape
     (1, 2)
-    >>> clf.score(X_test, y_test) > 0.8
+    >>> clf.score(X_test, y_test) > 0.85
     True
     """
 

@@ -167,7 +167,6 @@ def run_stochastic(
     batches = _Batches(X, Y, sample_weight, batch_size, shuffle, rng)
     n_samples = X.shape[0]
     best_params = None
-    initial = network.params.copy()  # the weights this call started from
     snapshot = network.params.copy()  # the weights at the end of the last epoch
     try:
         for epoch in range(1, max_iter + 1):
@@ -208,8 +207,9 @@ def run_stochastic(
         network.params[...] = best_params
     # The weights kept must give finite outputs: those of the last step were
     # never evaluated, and a diverged run's last good epoch may still overflow
-    # on other rows. One forward pass of a batch checks it.
-    for fallback in (snapshot, initial):
+    # on other rows. One forward pass of a batch checks it. The last resort,
+    # all-zero weights (uniform probabilities), needs no copy of the weights.
+    for fallback in (snapshot, 0.0):
         if np.isfinite(network.forward(X[:batch_size])).all():
             break
         network.params[...] = fallback

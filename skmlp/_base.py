@@ -145,6 +145,12 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     _normalise_ovr = False  # ScratchLogisticNet normalises one-vs-rest rows
 
+    def _initialize(self, network, random_state):
+        """Glorot-uniform weights, drawn from ``random_state`` as MLPClassifier does."""
+        network.initialize(
+            random_state, factor=2.0 if self.activation == "logistic" else 6.0
+        )
+
     # -- fitting --------------------------------------------------------------
 
     def _fit(
@@ -194,9 +200,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             layer_sizes, self.activation, rates if stochastic else 0.0, dtype=X.dtype
         )
         if first_pass:
-            network.initialize(
-                random_state, factor=2.0 if self.activation == "logistic" else 6.0
-            )
+            self._initialize(network, random_state)
             self._reset_fit_state(stochastic)
         else:
             self._check_same_shape(layer_sizes)

@@ -1,0 +1,39 @@
+"""Condense a ``run.py --json`` report into the README's table.
+
+``python benchmarks/summary.py benchmarks/results/full.json`` prints one
+markdown row per benchmark row and thread count: skmlp's seconds per epoch,
+its ratio to scikit-learn's (and PyTorch's ratio, when it ran), peak memory
+and accuracy of both, and skmlp's share of NumPy's GEMM throughput.
+"""
+
+import json
+import sys
+
+
+def summarize(report):
+    by_key = {}
+    for r in report["results"]:
+        by_key.setdefault((r["row"], r["threads"]), {})[r["key"]] = r
+    lines = [
+        "| row | BLAS threads | skmlp s/epoch | vs scikit-learn | PyTorch vs "
+        "scikit-learn | peak MiB skmlp / sklearn | accuracy skmlp / sklearn "
+        "| skmlp % of GEMM |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for (row, threads), c in by_key.items():
+        ours, theirs, torch = c.get("skmlp"), c.get("sklearn"), c.get("torch")
+        if ours is None or theirs is None or ours["error"] or theirs["error"]:
+            continue
+        torch_ratio = f"{torch['ratio']:.2f}" if torch and not torch["error"] else "–"
+        lines.append(
+            f"| {row} | {threads} | {ours['s_per_epoch']:.3g} | {ours['ratio']:.2f} "
+            f"| {torch_ratio} | {ours['peak_mib']:.1f} / {theirs['peak_mib']:.1f} "
+            f"| {ours['accuracy']:.4f} / {theirs['accuracy']:.4f} "
+            f"| {ours['gemm_pct']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1]) as f:
+        print(summarize(json.load(f)))

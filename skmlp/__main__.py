@@ -20,9 +20,14 @@ from .datasets import make_spiral
 
 
 def _contenders(max_iter, random_state):
-    common = dict(hidden_layer_sizes=(64, 64), solver="adam", learning_rate_init=0.01,
-                  batch_size=64,
-                  max_iter=max_iter, random_state=random_state)
+    common = dict(
+        hidden_layer_sizes=(64, 64),
+        solver="adam",
+        learning_rate_init=0.01,
+        batch_size=64,
+        max_iter=max_iter,
+        random_state=random_state,
+    )
     grid = {"clf__dropout": [0.0, 0.1], "clf__alpha": [1e-4, 1e-2, 1e-1]}
     return {
         "ScratchMLPClassifier": (ScratchMLPClassifier(**common), grid),
@@ -44,7 +49,9 @@ def run(n_samples_per_class=300, max_iter=300, n_jobs=2, random_state=0):
     rows = []
     for name, (clf, grid) in _contenders(max_iter, random_state).items():
         search = GridSearchCV(
-            Pipeline([("scale", StandardScaler()), ("clf", clf)]), grid, cv=3,
+            Pipeline([("scale", StandardScaler()), ("clf", clf)]),
+            grid,
+            cv=3,
             n_jobs=n_jobs,
         )
         start = time.perf_counter()
@@ -61,8 +68,13 @@ def run(n_samples_per_class=300, max_iter=300, n_jobs=2, random_state=0):
 
 
 def format_table(rows):
-    header = ("model", "best parameters", "test accuracy", "fit time (s)",
-              "search time (s)")
+    header = (
+        "model",
+        "best parameters",
+        "test accuracy",
+        "fit time (s)",
+        "search time (s)",
+    )
     body = [(n, p, f"{a:.3f}", f"{f:.2f}", f"{s:.1f}") for n, p, a, f, s in rows]
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in [header, *body]]
@@ -77,12 +89,16 @@ def main(argv=None):
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--random-state", type=int, default=0)
     args = parser.parse_args(argv)
-    print(f"skmlp {__version__}: spiral data, 3 classes x {args.n_samples_per_class} "
-          "points, 25% held out; GridSearchCV (3-fold) over dropout x alpha\n")
+    print(
+        f"skmlp {__version__}: spiral data, 3 classes x {args.n_samples_per_class} "
+        "points, 25% held out; GridSearchCV (3-fold) over dropout x alpha\n"
+    )
     rows = run(args.n_samples_per_class, args.max_iter, args.n_jobs, args.random_state)
     print(format_table(rows))
-    print("\nfit time: mean over the grid's candidates and folds of one fit; search "
-          "time: the whole GridSearchCV, refit included.")
+    print(
+        "\nfit time: mean over the grid's candidates and folds of one fit; search "
+        "time: the whole GridSearchCV, refit included."
+    )
     return rows
 
 

@@ -24,11 +24,15 @@ from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from . import _checks, _targets
-from ._core.losses import HEADS
 from ._core.lbfgs import run_lbfgs
+from ._core.losses import HEADS
 from ._core.network import Network
 from ._core.optimizers import OPTIMIZERS
 from ._core.penalties import ElasticNet
@@ -68,16 +72,22 @@ class _EpochTasks:
         self._epoch = None
 
     def _kwargs(self):
-        return {"estimator": self.estimator, "X": self.X, "y": self.y,
-                "metadata": self.metadata}
+        return {
+            "estimator": self.estimator,
+            "X": self.X,
+            "y": self.y,
+            "metadata": self.metadata,
+        }
 
     def _snapshot(self):
         # evaluated lazily, only for callbacks that want the model (ScoringMonitor);
         # copies, because the live weights keep changing in place
         est = self.estimator
-        return {"coefs_": [W.copy() for W in est.coefs_],
-                "intercepts_": [b.copy() for b in est.intercepts_],
-                "n_iter_": est.n_iter_}
+        return {
+            "coefs_": [W.copy() for W in est.coefs_],
+            "intercepts_": [b.copy() for b in est.intercepts_],
+            "n_iter_": est.n_iter_,
+        }
 
     def begin_epoch(self):
         self._epoch = self.context.subcontext(task_name="epoch")
@@ -94,7 +104,9 @@ class _EpochTasks:
         return bool(stop)
 
     def end_fit(self):
-        self.context.call_on_fit_task_end(**self._kwargs(), reconstruction_attributes={})
+        self.context.call_on_fit_task_end(
+            **self._kwargs(), reconstruction_attributes={}
+        )
 
 
 # The mixins come before BaseEstimator so that the MRO sees their tags and
@@ -103,11 +115,17 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Base class of the two estimators; not for direct use."""
 
     _parameter_constraints = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
         "solver": [StrOptions({"lbfgs", "sgd", "adam", "adagrad", "rmsprop"})],
         "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
@@ -219,13 +237,27 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             self,
             "partial_fit" if incremental else "fit",
             1 if incremental else self.max_iter,
-            X, y, metadata,
+            X,
+            y,
+            metadata,
         )
         try:
             if stochastic:
                 self._fit_stochastic(
-                    network, head, penalty, X, y, Y, sample_weight, random_state,
-                    scorer, first_pass, incremental, X_val, y_val, sample_weight_val,
+                    network,
+                    head,
+                    penalty,
+                    X,
+                    y,
+                    Y,
+                    sample_weight,
+                    random_state,
+                    scorer,
+                    first_pass,
+                    incremental,
+                    X_val,
+                    y_val,
+                    sample_weight_val,
                     tasks,
                 )
             else:
@@ -264,10 +296,8 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             self._kind = "multilabel" if kind == "multilabel" else "single"
             return
         if (kind == "multilabel") != (self._kind == "multilabel"):
-            raise ValueError(
-                f"{name} was fitted on a {'multilabel' if self._kind == 'multilabel' else 'single-label'} "
-                f"target; got a {kind} one."
-            )
+            fitted = "multilabel" if self._kind == "multilabel" else "single-label"
+            raise ValueError(f"{name} was fitted on a {fitted} target; got {kind}.")
         if self.warm_start and not incremental and kind != "multilabel":
             if not np.array_equal(np.unique(y), self.classes_):
                 raise ValueError(
@@ -286,8 +316,9 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
         if isinstance(self.class_weight, dict):
-            unknown = [c for c in self.class_weight
-                       if c not in set(self.classes_.tolist())]
+            unknown = [
+                c for c in self.class_weight if c not in set(self.classes_.tolist())
+            ]
             if unknown:
                 raise ValueError(
                     f"The 'class_weight' parameter of {type(self).__name__} has "
@@ -299,7 +330,9 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             # and a repeated row give the same class weights
             with np.errstate(divide="ignore", invalid="ignore"):
                 per_class = compute_class_weight(
-                    self.class_weight, classes=self.classes_, y=y,
+                    self.class_weight,
+                    classes=self.classes_,
+                    y=y,
                     sample_weight=sample_weight,
                 )
             # a class whose samples all weigh 0 has nothing to balance
@@ -340,8 +373,12 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 self.validation_scores_ = None
                 self.best_validation_score_ = None
         else:
-            for name in ("loss_curve_", "best_loss_", "validation_scores_",
-                         "best_validation_score_"):
+            for name in (
+                "loss_curve_",
+                "best_loss_",
+                "validation_scores_",
+                "best_validation_score_",
+            ):
                 self.__dict__.pop(name, None)
 
     def _check_same_shape(self, layer_sizes):
@@ -354,8 +391,22 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             )
 
     def _fit_stochastic(
-        self, network, head, penalty, X, y, Y, sample_weight, random_state, scorer,
-        first_pass, incremental, X_val, y_val, sample_weight_val, tasks,
+        self,
+        network,
+        head,
+        penalty,
+        X,
+        y,
+        Y,
+        sample_weight,
+        random_state,
+        scorer,
+        first_pass,
+        incremental,
+        X_val,
+        y_val,
+        sample_weight_val,
+        tasks,
     ):
         optimizer = self._make_optimizer(network)
         state = self._optimizer_state
@@ -374,16 +425,26 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         if any(network.dropout_rates):
             # t_ in the seed: each partial_fit / warm_start call draws new masks
             # (a fresh RandomState from an int random_state would repeat them)
-            network.seed_dropout(np.random.default_rng(
-                [random_state.randint(np.iinfo(np.int32).max), self.t_]
-            ))
+            network.seed_dropout(
+                np.random.default_rng(
+                    [random_state.randint(np.iinfo(np.int32).max), self.t_]
+                )
+            )
         watch_validation = bool(self.early_stopping)
         if watch_validation:
-            plateau = Plateau(self.tol, self.n_iter_no_change,
-                              self.best_validation_score_, self._no_improvement_count)
+            plateau = Plateau(
+                self.tol,
+                self.n_iter_no_change,
+                self.best_validation_score_,
+                self._no_improvement_count,
+            )
         else:
-            plateau = Plateau(self.tol, self.n_iter_no_change,
-                              -self.best_loss_, self._no_improvement_count)
+            plateau = Plateau(
+                self.tol,
+                self.n_iter_no_change,
+                -self.best_loss_,
+                self._no_improvement_count,
+            )
         validate = None
         if validation is not None:
             validate = self._make_validate(network, head, scorer, *validation)
@@ -420,7 +481,14 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             return tasks.end_epoch()
 
         result = run_stochastic(
-            network, head, penalty, optimizer, schedule, X, Y, sample_weight,
+            network,
+            head,
+            penalty,
+            optimizer,
+            schedule,
+            X,
+            Y,
+            sample_weight,
             batch_size=batch_size,
             max_iter=1 if incremental else self.max_iter,
             rng=random_state,
@@ -462,8 +530,13 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """(X_train, Y_train, w_train, (X_val, y_val, Y_val, w_val) or None)."""
         if X_val is not None:
             X_val, y_val = validate_data(
-                self, X_val, y_val, accept_sparse=("csr", "csc"),
-                dtype=(np.float64, np.float32), multi_output=True, reset=False,
+                self,
+                X_val,
+                y_val,
+                accept_sparse=("csr", "csc"),
+                dtype=(np.float64, np.float32),
+                multi_output=True,
+                reset=False,
             )
             if y_val.ndim == 2 and y_val.shape[1] == 1:
                 y_val = column_or_1d(y_val, warn=True)
@@ -487,7 +560,9 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         )
         X_tr, X_val = parts[0], parts[1]
         y_val, Y_tr, Y_val = parts[3], parts[4], parts[5]
-        w_tr, w_val = (parts[6], parts[7]) if sample_weight is not None else (None, None)
+        w_tr, w_val = (
+            (parts[6], parts[7]) if sample_weight is not None else (None, None)
+        )
         if X_val.shape[0] < 2:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' "
@@ -537,13 +612,22 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
         self.n_iter_ = 0
         res = run_lbfgs(
-            network, head, penalty, X, Y, sample_weight,
-            max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
+            network,
+            head,
+            penalty,
+            X,
+            Y,
+            sample_weight,
+            max_iter=self.max_iter,
+            max_fun=self.max_fun,
+            tol=self.tol,
             on_iteration=on_iteration,
         )
         self.n_iter_ = int(res.nit) if res.nit >= 0 else self.n_iter_
         self.loss_ = float(res.fun)
-        if res.stop_reason in ("diverged", "interrupted") or not np.isfinite(self.loss_):
+        if res.stop_reason in ("diverged", "interrupted") or not np.isfinite(
+            self.loss_
+        ):
             self.loss_ = self._objective(network, head, penalty, X, Y, sample_weight)
         if res.stop_reason == "max_iter":
             warnings.warn(
@@ -595,8 +679,16 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     # -- public fit methods ---------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
-            sample_weight_val=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Fit the model to data X and target(s) y.
 
         Parameters
@@ -621,8 +713,14 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, X_val=X_val, y_val=y_val,
-                         sample_weight_val=sample_weight_val)
+        return self._fit(
+            X,
+            y,
+            sample_weight,
+            X_val=X_val,
+            y_val=y_val,
+            sample_weight_val=sample_weight_val,
+        )
 
     @available_if(_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -656,7 +754,10 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def _logits(self, X):
         check_is_fitted(self)
         X = validate_data(
-            self, X, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32),
+            self,
+            X,
+            accept_sparse=("csr", "csc"),
+            dtype=(np.float64, np.float32),
             reset=False,
         )
         layer_sizes = [W.shape[0] for W in self.coefs_] + [self.coefs_[-1].shape[1]]
@@ -759,5 +860,3 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         # class_weight is defined for single-label targets only
         tags.classifier_tags.multi_label = self.class_weight is None
         return tags
-
-

@@ -19,9 +19,9 @@ def hidden_sizes(est):
     if isinstance(sizes, Integral):
         sizes = [sizes]
     sizes = list(sizes)
-    if not all(isinstance(s, Integral) and not isinstance(s, bool) for s in sizes) or any(
-        s <= 0 for s in sizes
-    ):
+    if not all(
+        isinstance(s, Integral) and not isinstance(s, bool) for s in sizes
+    ) or any(s <= 0 for s in sizes):
         raise ValueError(
             f"The 'hidden_layer_sizes' parameter of {_name(est)} must hold positive "
             f"integers; got {est.hidden_layer_sizes!r}."

@@ -63,6 +63,5 @@ def check_labels_known(y, classes, kind, what):
     unknown = np.setdiff1d(np.unique(y), classes)
     if len(unknown):
         raise ValueError(
-            f"{what}: y has classes not in classes_ {list(classes)}: "
-            f"{list(unknown)}."
+            f"{what}: y has classes not in classes_ {list(classes)}: {list(unknown)}."
         )

@@ -17,8 +17,17 @@ def bench():
 
 
 def test_quick_benchmark_runs_and_reports_every_figure(bench):
-    report = bench.main(["--quick", "--rows", "adam-64-f64", "logistic-*",
-                         "--contenders", "skmlp", "sklearn"])
+    report = bench.main(
+        [
+            "--quick",
+            "--rows",
+            "adam-64-f64",
+            "logistic-*",
+            "--contenders",
+            "skmlp",
+            "sklearn",
+        ]
+    )
     results = report["results"]
     assert {r["row"] for r in results} == {"adam-64-f64", "logistic-50000x200"}
     assert not any(r["error"] for r in results)

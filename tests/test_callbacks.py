@@ -72,8 +72,12 @@ def test_progress_bar_draws_a_bar(data, capsys):
 def test_progress_bar_through_grid_search(data, capsys):
     pytest.importorskip("rich")
     X, y = data
-    pipe = Pipeline([("scale", StandardScaler()),
-                     ("clf", ScratchMLPClassifier((4,), max_iter=3, random_state=0))])
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("clf", ScratchMLPClassifier((4,), max_iter=3, random_state=0)),
+        ]
+    )
     search = GridSearchCV(pipe, {"clf__dropout": [0.0, 0.2]}, cv=2)
     search.set_callbacks(ProgressBar(max_propagation_depth=None)).fit(X, y)
     assert "ScratchMLPClassifier - fit" in capsys.readouterr().out

@@ -68,12 +68,15 @@ for ax, (name, clf) in zip(axes, models.items()):
         alpha=0.6,
         ax=ax,
     )
-    ax.contour(
-        display.xx0, display.xx1, display.response, levels=[0.5], colors="k"
-    )
+    ax.contour(display.xx0, display.xx1, display.response, levels=[0.5], colors="k")
     ax.scatter(
-        X_test[:, 0], X_test[:, 1], c=y_test, cmap="RdBu_r", s=10,
-        edgecolor="k", lw=0.3,
+        X_test[:, 0],
+        X_test[:, 1],
+        c=y_test,
+        cmap="RdBu_r",
+        s=10,
+        edgecolor="k",
+        lw=0.3,
     )
     ax.set_title(f"{name}\ntest accuracy {clf.score(X_test, y_test):.2f}")
     ax.set_aspect("equal")
@@ -111,8 +114,9 @@ print("predict_proba[:, 1]:  ", np.round(clf.predict_proba(X_test[closest])[:, 1
 # ``predict_proba`` stays strictly inside (0, 1), so a log-loss computed from
 # it is always finite.
 for alpha in [1e-4, 1.0]:
-    net = ScratchLogisticNet(hidden_layer_sizes=(8,), alpha=alpha, max_iter=1000,
-                             random_state=0).fit(X_train, y_train)
+    net = ScratchLogisticNet(
+        hidden_layer_sizes=(8,), alpha=alpha, max_iter=1000, random_state=0
+    ).fit(X_train, y_train)
     z = np.abs(net.decision_function(X_test))
     P = net.predict_proba(X_test)
     print(

@@ -1,4 +1,4 @@
-"""
+r"""
 ScratchLogisticNet is logistic regression: the coefficients agree
 =================================================================
 

@@ -47,7 +47,7 @@ class Dense:
 class Dropout:
     """Inverted dropout with rate ``p``.
 
-    Forward (training):  A_drop = A * M / (1 - p),   M_ij ~ Bernoulli(1 - p), new each step
+    Forward (training):  A_drop = A * M / (1 - p),  M_ij ~ Bernoulli(1 - p) each step
     Backward:            dA = dA_drop * M / (1 - p)
     At predict time the layer is the identity: the 1/(1 - p) scaling during
     training already keeps the expected activation unchanged.

@@ -63,14 +63,24 @@ def run_lbfgs(
             # gtol (tol) is the stopping rule; SciPy's default ftol (2e-9 relative
             # decrease) would stop first and leave the optimum to ~1e-3.
             # 64 eps and 50 line-search steps are LogisticRegression's settings.
-            options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol,
-                     "ftol": 64 * np.finfo(float).eps, "maxls": 50},
+            options={
+                "maxiter": max_iter,
+                "maxfun": max_fun,
+                "gtol": tol,
+                "ftol": 64 * np.finfo(float).eps,
+                "maxls": 50,
+            },
         )
     except KeyboardInterrupt:
         params[...] = best["x"]
         return scipy.optimize.OptimizeResult(
-            x=best["x"], fun=np.nan, nit=-1, success=False, status=-1,
-            message="interrupted", stop_reason="interrupted",
+            x=best["x"],
+            fun=np.nan,
+            nit=-1,
+            success=False,
+            status=-1,
+            message="interrupted",
+            stop_reason="interrupted",
         )
     x = res.x if np.isfinite(res.fun) and np.isfinite(res.x).all() else best["x"]
     params[...] = x

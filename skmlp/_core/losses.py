@@ -49,7 +49,8 @@ def _proba_from_log(log_P):
 
 
 class SoftmaxCrossEntropy:
-    """P = softmax(Z);  loss = -sum_i w_i sum_k Y_ik log P_ik / B;  dZ = (P - Y) w / B."""
+    """P = softmax(Z);  dZ = (P - Y) w / B;
+    loss = -sum_i w_i sum_k Y_ik log P_ik / B."""
 
     name = "softmax"
 
@@ -77,7 +78,8 @@ class SoftmaxCrossEntropy:
 
 
 class SigmoidBinaryCrossEntropy:
-    """P = sigmoid(Z);  loss = sum_i w_i sum_k [log(1 + e^Z_ik) - Y_ik Z_ik] / B;  dZ = (P - Y) w / B.
+    """P = sigmoid(Z);  dZ = (P - Y) w / B;
+    loss = sum_i w_i sum_k [log(1 + e^Z_ik) - Y_ik Z_ik] / B.
 
     One independent unit per column of Y: binary (one column), multilabel, or
     one-vs-rest multiclass.

@@ -150,9 +150,7 @@ def _per_hidden_layer(dropout, n_hidden):
         return [float(dropout)] * n_hidden
     rates = [float(r) for r in dropout]
     if len(rates) != n_hidden:
-        raise ValueError(
-            f"dropout has {len(rates)} rates for {n_hidden} hidden layers"
-        )
+        raise ValueError(f"dropout has {len(rates)} rates for {n_hidden} hidden layers")
     return rates
 
 

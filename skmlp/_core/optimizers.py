@@ -44,8 +44,9 @@ class _Optimizer:
         states = [getattr(self, name) for name in self._state_arrays]
         for block in self._blocks:
             buf = self._buf[: block.stop - block.start]
-            self.update(params[block], grads[block], lr, buf,
-                        *[s[block] for s in states])
+            self.update(
+                params[block], grads[block], lr, buf, *[s[block] for s in states]
+            )
 
     def _step_size(self, lr):
         return lr

@@ -29,8 +29,10 @@ class ElasticNet:
             parts = [(slice(None), float(alpha))]
         else:
             bounds = np.cumsum([0, *layer_sizes])
-            parts = [(slice(int(start), int(stop)), float(a))
-                     for start, stop, a in zip(bounds[:-1], bounds[1:], alpha)]
+            parts = [
+                (slice(int(start), int(stop)), float(a))
+                for start, stop, a in zip(bounds[:-1], bounds[1:], alpha)
+            ]
         self._parts = [(s, a) for s, a in parts if a != 0.0]
         self._buf = None
 
@@ -59,8 +61,12 @@ class ElasticNet:
         for part, alpha in self._parts:
             if self.l1_ratio < 1:
                 # one fused pass: dW += c * W  (no temporary the size of W)
-                _axpy(alpha * (1 - self.l1_ratio) / B, W[part], dW[part],
-                      self._scratch(dW.dtype))
+                _axpy(
+                    alpha * (1 - self.l1_ratio) / B,
+                    W[part],
+                    dW[part],
+                    self._scratch(dW.dtype),
+                )
             if self.l1_ratio > 0:
                 dW[part] += (alpha * self.l1_ratio / B) * np.sign(W[part])
         return dW

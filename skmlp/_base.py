@@ -431,24 +431,13 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 )
             )
         watch_validation = bool(self.early_stopping)
-        if watch_validation:
-            plateau = Plateau(
-                self.tol,
-                self.n_iter_no_change,
-                self.best_validation_score_,
-                self._no_improvement_count,
-            )
-        else:
-            plateau = Plateau(
-                self.tol,
-                self.n_iter_no_change,
-                -self.best_loss_,
-                self._no_improvement_count,
-            )
+        plateau = self._plateau(watch_validation)
+        if not hasattr(self, "loss_curve_"):  # continuing an L-BFGS fit
+            self.loss_curve_ = []
         validate = None
         if validation is not None:
             validate = self._make_validate(network, head, scorer, *validation)
-            if self.validation_scores_ is None:
+            if getattr(self, "validation_scores_", None) is None:
                 self.validation_scores_ = []
             if first_pass or not hasattr(self, "validation_loss_curve_"):
                 self.validation_loss_curve_ = []
@@ -507,12 +496,29 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self._learning_rate = float(schedule.base)
         self._no_improvement_count = plateau.count
         if watch_validation:
-            self.best_validation_score_ = plateau.best
+            self.best_validation_score_, self.best_loss_ = plateau.best, None
         else:
-            self.best_loss_ = -plateau.best
+            self.best_loss_, self.best_validation_score_ = -plateau.best, None
+            if validation is None:
+                self.validation_scores_ = None
         if not result.epochs:  # stopped inside the first epoch
             self.loss_ = self._objective(network, head, penalty, X, Y, sample_weight)
         self._warn_stop(result.stop_reason, result.epochs, incremental)
+
+    def _plateau(self, watch_validation):
+        """MLPClassifier's stopping rule, continuing the last call's when it
+        watched the same quantity (warm_start, partial_fit)."""
+        best = getattr(
+            self, "best_validation_score_" if watch_validation else "best_loss_", None
+        )
+        if best is None:  # a first fit, or the watched quantity changed
+            return Plateau(self.tol, self.n_iter_no_change)
+        return Plateau(
+            self.tol,
+            self.n_iter_no_change,
+            best if watch_validation else -best,
+            self._no_improvement_count,
+        )
 
     def _make_optimizer(self, network):
         n, dtype = network.params.size, network.dtype

@@ -808,3 +808,31 @@ def test_property_float32_in_float32_out(problem, cls, solver, sparse):
     ):
         assert out.dtype == np.float32
         assert np.isfinite(out).all()
+
+
+@pytest.mark.parametrize(
+    "first, then",
+    [
+        ({"early_stopping": False}, {"early_stopping": True}),
+        ({"early_stopping": True}, {"early_stopping": False}),
+        ({"solver": "lbfgs"}, {"solver": "adam"}),
+        ({"solver": "adam"}, {"solver": "lbfgs"}),
+    ],
+)
+def test_warm_start_across_a_change_of_stopping_rule_or_solver(first, then):
+    # the stopping state of the new rule starts afresh; the weights carry over
+    X, y = make_classification(n_samples=120, n_features=6, random_state=0)
+    clf = ScratchMLPClassifier(
+        hidden_layer_sizes=(5,), max_iter=5, warm_start=True, random_state=0, **first
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+        before = [W.copy() for W in clf.coefs_]
+        clf.set_params(**then).fit(X, y)
+    assert not all(np.array_equal(a, b) for a, b in zip(before, clf.coefs_))
+    assert all(np.isfinite(W).all() for W in clf.coefs_)
+    if then.get("early_stopping"):
+        assert clf.best_loss_ is None and clf.best_validation_score_ > 0
+    elif then.get("solver", "adam") != "lbfgs":
+        assert clf.best_validation_score_ is None and np.isfinite(clf.best_loss_)

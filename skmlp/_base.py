@@ -660,11 +660,21 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             )
         elif reason == "diverged":
             done = len(epochs)
+            if not any(W.any() for W in self.coefs_):
+                kept = (
+                    "all-zero weights (uniform probabilities): even the last "
+                    "finite weights overflow on X"
+                )
+            elif self.solver == "lbfgs":
+                kept = "the last finite L-BFGS iterate"
+            elif done == 0:
+                kept = "the initial weights"
+            else:
+                kept = f"the weights from the end of iteration {done}"
             warnings.warn(
-                f"Training diverged: the loss became non-finite during iteration "
-                f"{done + 1}. The weights from the end of iteration {done} were "
-                f"kept{' (the initial weights)' if done == 0 else ''}. Lower "
-                "learning_rate_init, or scale X (e.g. StandardScaler).",
+                f"Training diverged: the loss or the network's outputs became "
+                f"non-finite after {done} complete iteration(s). The model keeps "
+                f"{kept}. Lower learning_rate_init, or scale X (e.g. StandardScaler).",
                 ConvergenceWarning,
             )
         elif reason == "interrupted":

@@ -33,6 +33,7 @@ def run_lbfgs(
     B = X.shape[0] if sample_weight is None else float(sample_weight.sum())
     params = network.params
 
+    @np.errstate(over="ignore", invalid="ignore")  # handled: inf steers back
     def loss_and_grad(x):
         params[...] = x  # cast to the network's dtype, in place
         Z = network.forward(X, training=True)

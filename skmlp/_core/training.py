@@ -127,6 +127,9 @@ def run_epoch(network, head, penalty, optimizer, schedule, batches):
     return total_loss / total_weight
 
 
+# overflow is detected and handled (non-finite loss -> restore finite
+# weights, with a warning from the estimator): NumPy need not warn as well
+@np.errstate(over="ignore", invalid="ignore")
 def run_stochastic(
     network,
     head,

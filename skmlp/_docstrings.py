@@ -204,9 +204,11 @@ def substitute(**defaults):
     """Class decorator: fill ``{parameters}`` and ``{attributes}`` in a docstring."""
 
     def decorate(cls):
+        # the placeholders stand indented in the class docstring: the text
+        # goes in without its first line's indent
         cls.__doc__ = cls.__doc__.format(
-            parameters=_PARAMETERS.format(**defaults).rstrip(),
-            attributes=_ATTRIBUTES.rstrip(),
+            parameters=_PARAMETERS.format(**defaults).strip(),
+            attributes=_ATTRIBUTES.strip(),
         )
         return cls
 

@@ -9,55 +9,55 @@ from ._docstrings import substitute
 @substitute(hidden_layer_sizes="()", solver="'lbfgs'")
 class ScratchLogisticNet(_BaseScratchNet):
     """Neural network with binary logistic output units (sigmoid + binary
-        cross-entropy); with no hidden layer, L2-regularised logistic regression.
+    cross-entropy); with no hidden layer, L2-regularised logistic regression.
 
-        The output layer is always independent sigmoid units trained with binary
-        cross-entropy: one unit for a binary target, one per label for a
-        multilabel indicator target, one per class for a multiclass target
-        (one-vs-rest; ``predict_proba`` rows are normalised to sum to 1, as
-        scikit-learn's one-vs-rest logistic regression). Every parameter of
-        :class:`ScratchMLPClassifier` is available; only the defaults of
-        ``hidden_layer_sizes`` (``()``) and ``solver`` (``'lbfgs'``) differ.
+    The output layer is always independent sigmoid units trained with binary
+    cross-entropy: one unit for a binary target, one per label for a
+    multilabel indicator target, one per class for a multiclass target
+    (one-vs-rest; ``predict_proba`` rows are normalised to sum to 1, as
+    scikit-learn's one-vs-rest logistic regression). Every parameter of
+    :class:`ScratchMLPClassifier` is available; only the defaults of
+    ``hidden_layer_sizes`` (``()``) and ``solver`` (``'lbfgs'``) differ.
 
-        With ``hidden_layer_sizes=()``, ``solver='lbfgs'`` and ``alpha = 1 / C``
-        it minimises the objective of ``LogisticRegression(C=C)`` (binary) or of
-        ``OneVsRestClassifier(LogisticRegression(C=C))`` (multiclass), and finds
-        their coefficients; it then also exposes ``coef_`` and ``intercept_``.
+    With ``hidden_layer_sizes=()``, ``solver='lbfgs'`` and ``alpha = 1 / C``
+    it minimises the objective of ``LogisticRegression(C=C)`` (binary) or of
+    ``OneVsRestClassifier(LogisticRegression(C=C))`` (multiclass), and finds
+    their coefficients; it then also exposes ``coef_`` and ``intercept_``.
 
-        Parameters
-        ----------
+    Parameters
+    ----------
     {parameters}
 
-        Attributes
-        ----------
+    Attributes
+    ----------
     {attributes}
 
-        coef_ : ndarray of shape (n_outputs, n_features)
-            The weights of the output units, ``coefs_[0].T``; only without a
-            hidden layer.
+    coef_ : ndarray of shape (n_outputs, n_features)
+        The weights of the output units, ``coefs_[0].T``; only without a
+        hidden layer.
 
-        intercept_ : ndarray of shape (n_outputs,)
-            The intercepts of the output units; only without a hidden layer.
+    intercept_ : ndarray of shape (n_outputs,)
+        The intercepts of the output units; only without a hidden layer.
 
-        See Also
-        --------
-        ScratchMLPClassifier : The same network with a softmax head for
-            multiclass targets.
-        sklearn.linear_model.LogisticRegression : The linear model this
-            estimator reproduces with no hidden layer.
+    See Also
+    --------
+    ScratchMLPClassifier : The same network with a softmax head for
+        multiclass targets.
+    sklearn.linear_model.LogisticRegression : The linear model this
+        estimator reproduces with no hidden layer.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import load_breast_cancer
-        >>> from sklearn.pipeline import make_pipeline
-        >>> from sklearn.preprocessing import StandardScaler
-        >>> from skmlp import ScratchLogisticNet
-        >>> X, y = load_breast_cancer(return_X_y=True)
-        >>> clf = make_pipeline(StandardScaler(), ScratchLogisticNet(alpha=1.0))
-        >>> clf.fit(X, y).score(X, y) > 0.95
-        True
-        >>> clf[-1].coef_.shape
-        (1, 30)
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skmlp import ScratchLogisticNet
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(), ScratchLogisticNet(alpha=1.0))
+    >>> clf.fit(X, y).score(X, y) > 0.95
+    True
+    >>> clf[-1].coef_.shape
+    (1, 30)
     """
 
     # Each class spells out its own __init__: scikit-learn reads the

@@ -7,57 +7,57 @@ from ._docstrings import substitute
 @substitute(hidden_layer_sizes="(100,)", solver="'adam'")
 class ScratchMLPClassifier(_BaseScratchNet):
     """Multi-layer perceptron classifier with dropout, elastic-net penalties,
-        more optimizers, learning-rate decay and class weights.
+    more optimizers, learning-rate decay and class weights.
 
-        Every parameter of :class:`sklearn.neural_network.MLPClassifier` exists
-        here with the same name, default and meaning, so swapping the class name
-        keeps code and parameter grids working. The output head is softmax with
-        categorical cross-entropy for multiclass targets, one logistic unit with
-        binary cross-entropy for binary targets, and one logistic unit per label
-        for multilabel indicator targets -- as MLPClassifier.
+    Every parameter of :class:`sklearn.neural_network.MLPClassifier` exists
+    here with the same name, default and meaning, so swapping the class name
+    keeps code and parameter grids working. The output head is softmax with
+    categorical cross-entropy for multiclass targets, one logistic unit with
+    binary cross-entropy for binary targets, and one logistic unit per label
+    for multilabel indicator targets -- as MLPClassifier.
 
-        Where MLPClassifier has known defects the interface is kept and the
-        behaviour fixed: ``warm_start`` and repeated ``partial_fit`` continue the
-        optimizer's state; a non-finite loss stops training and keeps the last
-        finite weights; a minibatch whose sample weights sum to zero is skipped;
-        ``predict_proba`` stays strictly inside (0, 1); Ctrl-C during ``fit``
-        keeps the model trained so far, with a warning.
+    Where MLPClassifier has known defects the interface is kept and the
+    behaviour fixed: ``warm_start`` and repeated ``partial_fit`` continue the
+    optimizer's state; a non-finite loss stops training and keeps the last
+    finite weights; a minibatch whose sample weights sum to zero is skipped;
+    ``predict_proba`` stays strictly inside (0, 1); Ctrl-C during ``fit``
+    keeps the model trained so far, with a warning.
 
-        Parameters
-        ----------
+    Parameters
+    ----------
     {parameters}
 
-        Attributes
-        ----------
+    Attributes
+    ----------
     {attributes}
 
-        See Also
-        --------
-        ScratchLogisticNet : The same network with independent sigmoid outputs
-            (binary cross-entropy), by default logistic regression.
-        sklearn.neural_network.MLPClassifier : The estimator this one extends.
+    See Also
+    --------
+    ScratchLogisticNet : The same network with independent sigmoid outputs
+        (binary cross-entropy), by default logistic regression.
+    sklearn.neural_network.MLPClassifier : The estimator this one extends.
 
-        Notes
-        -----
-        ``alpha`` is scaled as in MLPClassifier: the L2 term of a step is
-        ``0.5 * alpha * ||W||^2 / B``, B the minibatch's sample-weight sum. A
-        per-layer coefficient lambda added to the batch-mean loss (lambda
-        ``||W||^2``) is therefore ``alpha = 2 * lambda * B``.
+    Notes
+    -----
+    ``alpha`` is scaled as in MLPClassifier: the L2 term of a step is
+    ``0.5 * alpha * ||W||^2 / B``, B the minibatch's sample-weight sum. A
+    per-layer coefficient lambda added to the batch-mean loss (lambda
+    ``||W||^2``) is therefore ``alpha = 2 * lambda * B``.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import make_moons
-        >>> from sklearn.model_selection import train_test_split
-        >>> from skmlp import ScratchMLPClassifier
-        >>> X, y = make_moons(n_samples=300, noise=0.2, random_state=0)
-        >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
-        >>> clf = ScratchMLPClassifier(hidden_layer_sizes=(32,), dropout=0.1,
-        ...                            learning_rate_init=0.01, max_iter=500,
-        ...                            random_state=0)
-        >>> clf.fit(X_train, y_train).predict_proba(X_test[:1]).shape
-        (1, 2)
-        >>> clf.score(X_test, y_test) > 0.85
-        True
+    Examples
+    --------
+    >>> from sklearn.datasets import make_moons
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skmlp import ScratchMLPClassifier
+    >>> X, y = make_moons(n_samples=300, noise=0.2, random_state=0)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    >>> clf = ScratchMLPClassifier(hidden_layer_sizes=(32,), dropout=0.1,
+    ...                            learning_rate_init=0.01, max_iter=500,
+    ...                            random_state=0)
+    >>> clf.fit(X_train, y_train).predict_proba(X_test[:1]).shape
+    (1, 2)
+    >>> clf.score(X_test, y_test) > 0.85
+    True
     """
 
     # Each class spells out its own __init__: scikit-learn reads the

@@ -32,7 +32,7 @@ from sklearn.utils.validation import (
 
 from . import _checks, _targets
 from ._core.lbfgs import run_lbfgs
-from ._core.losses import HEADS
+from ._core.losses import HEADS, proba_from_log
 from ._core.network import Network
 from ._core.optimizers import OPTIMIZERS
 from ._core.penalties import ElasticNet
@@ -844,10 +844,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             The probability of each class (of each label for a multilabel
             target), in the order of ``classes_``.
         """
-        P = np.exp(self._log_proba(self._logits(X)))
-        # exp(log P) is >= tiny by construction; pull exact ones back below 1
-        info = np.finfo(P.dtype)
-        return np.clip(P, info.tiny, 1 - info.eps, out=P)
+        return proba_from_log(self._log_proba(self._logits(X)))
 
     def _log_proba(self, Z):
         head = HEADS[self.out_activation_]

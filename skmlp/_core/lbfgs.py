@@ -9,6 +9,8 @@ forward and backward stay in the network's own dtype.
 import numpy as np
 import scipy.optimize
 
+from .training import loss_and_gradient
+
 
 def run_lbfgs(
     network,
@@ -36,11 +38,7 @@ def run_lbfgs(
     @np.errstate(over="ignore", invalid="ignore")  # handled: inf steers back
     def loss_and_grad(x):
         params[...] = x  # cast to the network's dtype, in place
-        Z = network.forward(X, training=True)
-        loss, dZ = head.value_and_grad(Z, Y, sample_weight)
-        network.backward(dZ)
-        loss += penalty.value(network.weights, B)
-        penalty.add_grad(network.weights, network.weight_grads, B)
+        loss = loss_and_gradient(network, head, penalty, X, Y, sample_weight, B)
         if not np.isfinite(loss):
             # an infinite value makes the line search step back
             return np.inf, np.zeros_like(x)

@@ -38,7 +38,7 @@ def _weighted_mean(per_sample, sample_weight, total):
     return float(per_sample @ sample_weight) / total
 
 
-def _proba_from_log(log_P):
+def proba_from_log(log_P):
     # strictly inside (0, 1): a probability that underflows is raised to the
     # smallest normal number, one that rounds to 1 is pulled back by one eps.
     # log P itself is never clipped: it stays exact, e.g. -1e4 for a margin
@@ -74,7 +74,7 @@ class SoftmaxCrossEntropy:
 
     @classmethod
     def proba(cls, Z):
-        return _proba_from_log(cls.log_proba(Z))
+        return proba_from_log(cls.log_proba(Z))
 
 
 class SigmoidBinaryCrossEntropy:
@@ -112,7 +112,7 @@ class SigmoidBinaryCrossEntropy:
 
     @classmethod
     def proba(cls, Z):
-        return _proba_from_log(cls.log_proba(Z))
+        return proba_from_log(cls.log_proba(Z))
 
 
 def _bce_per_sample(Z, Y):

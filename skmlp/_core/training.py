@@ -63,16 +63,25 @@ class Plateau:
         return self.count > self.patience
 
 
+def loss_and_gradient(network, head, penalty, X, Y, sample_weight, B):
+    """Loss + penalty of the batch, with its gradient left in ``network.grads``.
+
+    Forward, the head's fused loss and dZ_L, backward, then the penalty's
+    value and gradient (B = the batch's sample-weight sum).
+    """
+    Z = network.forward(X, training=True)
+    loss, dZ = head.value_and_grad(Z, Y, sample_weight)
+    network.backward(dZ)
+    penalty.add_grad(network.weights, network.weight_grads, B)
+    return loss + penalty.value(network.weights, B)
+
+
 def train_step(network, head, penalty, optimizer, schedule, X, Y, sample_weight):
     """One optimizer step on one minibatch; returns (loss, B), B = sample-weight sum."""
     B = X.shape[0] if sample_weight is None else float(sample_weight.sum())
     if B <= 0:  # nothing to learn from: a step would divide by zero
         return 0.0, 0.0
-    Z = network.forward(X, training=True)
-    loss, dZ = head.value_and_grad(Z, Y, sample_weight)
-    network.backward(dZ)
-    loss += penalty.value(network.weights, B)
-    penalty.add_grad(network.weights, network.weight_grads, B)
+    loss = loss_and_gradient(network, head, penalty, X, Y, sample_weight, B)
     if np.isfinite(loss):
         optimizer.step(network.params, network.grads, schedule.rate(optimizer.steps))
     return loss, B

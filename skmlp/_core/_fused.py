@@ -1,0 +1,219 @@
+"""Fused element-wise kernels of the minibatch step (optional, needs numba).
+
+The NumPy update rules in ``optimizers.py`` take a dozen passes over the
+parameters per step; each kernel here is one pass, with the elastic-net
+penalty's gradient folded in, parallel over contiguous chunks on as many
+threads as the BLAS may use. Install with the ``fast`` extra
+(``pip install skmlp[fast]``).
+
+Nothing here imports numba at module import: ``available()`` says whether it
+can be imported, and each kernel is compiled on its first call (then cached
+on disk where a cache directory is writable).
+
+Arithmetic follows the NumPy path operation by operation: same operands, same
+order, no fused multiply-add, no fastmath. Every scalar coefficient is passed
+in the parameters' dtype (:func:`coefficients` builds them), so a float32
+update is float32 arithmetic throughout, as NumPy's is. The results then equal
+the NumPy path's to the last bit in practice; the tests allow 1e-15 relative
+in float64 and 1e-6 in float32.
+
+The penalty is described by ranges of the flat parameter vector:
+``bounds`` (int64, increasing, ``k + 1`` values) and ``l1``, ``l2`` (``k``
+values each, in the parameters' dtype) say that on ``[bounds[j],
+bounds[j+1])`` the gradient used is ``grads + l2[j] * p + l1[j] * sign(p)``
+(added in that order, as ``ElasticNet.add_grad`` does); elsewhere it is
+``grads``. ``grads`` itself is never written.
+"""
+
+import importlib.util
+import math
+
+import numpy as np
+
+# contiguous elements per parallel task at least: below this a chunk costs more
+# to hand to a thread than to update
+_MIN_CHUNK = 8192
+
+_kernels = None
+
+
+def available():
+    """True when numba can be imported (the ``fast`` extra is installed)."""
+    return importlib.util.find_spec("numba") is not None
+
+
+def blas_num_threads():
+    """The thread count the BLAS libraries may use now (the smallest, if several).
+
+    Follows ``threadpoolctl``: inside ``threadpool_limits(n)`` it is the limit
+    in force. None when no BLAS library is found.
+    """
+    import threadpoolctl
+
+    counts = [
+        info["num_threads"]
+        for info in threadpoolctl.threadpool_info()
+        if info.get("user_api") == "blas"
+    ]
+    return min(counts) if counts else None
+
+
+def set_num_threads(n_threads=None):
+    """Let the kernels use ``n_threads`` threads (default: the BLAS's count).
+
+    Capped by numba's own maximum (``NUMBA_NUM_THREADS``). numba's setting is
+    per calling thread: call this once per fit, in the thread that trains.
+    Returns the count set.
+    """
+    import numba
+
+    if n_threads is None:
+        n_threads = blas_num_threads() or 1
+    n_threads = int(n_threads)
+    if n_threads < 1:
+        raise ValueError(f"n_threads must be at least 1; got {n_threads}.")
+    n_threads = min(n_threads, numba.config.NUMBA_NUM_THREADS)
+    numba.set_num_threads(n_threads)
+    return n_threads
+
+
+def penalty_ranges(layer_sizes, alpha, l1_ratio, B, dtype):
+    """``(bounds, l1, l2)`` of the elastic-net penalty for one batch.
+
+    ``layer_sizes``: the number of weights of each matrix, in the order of
+    the flat vector (weights first); ``alpha``: one strength, or one per
+    matrix; ``B``: the batch's sample-weight sum. The coefficients are
+    computed in Python floats as ``ElasticNet.add_grad`` computes them, then
+    stored in ``dtype``.
+    """
+    sizes = [int(s) for s in layer_sizes]
+    bounds = np.cumsum([0, *sizes]).astype(np.int64)
+    alphas = [float(alpha)] * len(sizes) if np.ndim(alpha) == 0 else list(alpha)
+    if len(alphas) != len(sizes):
+        raise ValueError(
+            f"alpha has {len(alphas)} values for {len(sizes)} weight matrices."
+        )
+    l1_ratio = float(l1_ratio)
+    l1 = [a * l1_ratio / B if l1_ratio > 0 else 0.0 for a in alphas]
+    l2 = [a * (1 - l1_ratio) / B if l1_ratio < 1 else 0.0 for a in alphas]
+    return bounds, np.array(l1, dtype=dtype), np.array(l2, dtype=dtype)
+
+
+def no_penalty(dtype):
+    """``(bounds, l1, l2)`` for no penalty at all."""
+    return np.zeros(1, dtype=np.int64), np.zeros(0, dtype), np.zeros(0, dtype)
+
+
+def coefficients(dtype, *values):
+    """The scalars of a kernel as one array in the parameters' dtype."""
+    return np.array(values, dtype=dtype)
+
+
+# ---------------------------------------------------------------------------
+# Update rules. ``c`` holds the rule's scalars in the parameters' dtype:
+#   adam:     (beta_1, 1 - beta_1, beta_2, 1 - beta_2, epsilon, -lr_t)
+#   sgd:      (mu, -lr)
+#   adagrad:  (epsilon, -lr)
+#   rmsprop:  (rho, 1 - rho, epsilon, -lr)
+# with lr_t Adam's bias-corrected step, computed in float64 by the caller.
+# ---------------------------------------------------------------------------
+
+
+def adam(params, grads, m, v, c, bounds, l1, l2):
+    """One Adam step, in place on ``params``, ``m``, ``v``.
+
+    g = grads (+ penalty);  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g g;
+    params += (m / (sqrt(v) + eps)) * (-lr_t)
+    """
+    _check(params, grads, (m, v), c, 6, bounds, l1, l2)
+    _get()["adam"](params, grads, m, v, c, bounds, l1, l2, _n_chunks(params))
+
+
+def sgd(params, grads, velocity, c, bounds, l1, l2, nesterov):
+    """One momentum step: v = mu v - lr g; params += v, or, with Nesterov,
+    params += -lr g, then params += mu v (the order of the NumPy path)."""
+    _check(params, grads, (velocity,), c, 2, bounds, l1, l2)
+    _get()["sgd"](
+        params, grads, velocity, c, bounds, l1, l2, bool(nesterov), _n_chunks(params)
+    )
+
+
+def adagrad(params, grads, cache, c, bounds, l1, l2):
+    """G += g g;  params += (g / (sqrt(G) + eps)) * (-lr)."""
+    _check(params, grads, (cache,), c, 2, bounds, l1, l2)
+    _get()["adagrad"](params, grads, cache, c, bounds, l1, l2, _n_chunks(params))
+
+
+def rmsprop(params, grads, cache, c, bounds, l1, l2):
+    """G = rho G + (1 - rho) g g;  params += (g / (sqrt(G) + eps)) * (-lr)."""
+    _check(params, grads, (cache,), c, 4, bounds, l1, l2)
+    _get()["rmsprop"](params, grads, cache, c, bounds, l1, l2, _n_chunks(params))
+
+
+def adam_step_size(lr, beta_1, beta_2, t):
+    """Adam's lr_t at step t (>= 1), as ``optimizers.Adam`` computes it."""
+    return lr * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+
+
+def _check(params, grads, states, c, n_coefs, bounds, l1, l2):
+    # the kernels index without bounds checks: catch what would corrupt memory
+    dtype = params.dtype
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"params must be float32 or float64; got {dtype}.")
+    for name, a in (
+        ("grads", grads),
+        *((f"state {i}", s) for i, s in enumerate(states)),
+    ):
+        if a.dtype != dtype or a.shape != params.shape:
+            raise ValueError(
+                f"{name} must match params ({params.shape}, {dtype}); "
+                f"got {a.shape}, {a.dtype}."
+            )
+    for name, a in (
+        ("params", params),
+        ("grads", grads),
+        *(("a state", s) for s in states),
+    ):
+        if a.ndim != 1 or not a.flags.c_contiguous:
+            raise ValueError(f"{name} must be a contiguous 1-d array.")
+    if c.dtype != dtype or c.shape != (n_coefs,):
+        raise ValueError(
+            f"c must hold {n_coefs} coefficients in {dtype}; got {c.shape}, {c.dtype}."
+        )
+    if bounds.dtype != np.int64 or l1.dtype != dtype or l2.dtype != dtype:
+        raise ValueError("bounds must be int64 and l1, l2 in the params' dtype.")
+    k = bounds.shape[0] - 1
+    if k < 0 or l1.shape != (k,) or l2.shape != (k,):
+        raise ValueError(
+            f"bounds needs one value more than l1 and l2; got {bounds.shape[0]}, "
+            f"{l1.shape[0]}, {l2.shape[0]}."
+        )
+    if k > 0 and (
+        bounds[0] < 0 or bounds[-1] > params.shape[0] or np.any(np.diff(bounds) < 0)
+    ):
+        raise ValueError(
+            f"bounds must increase within [0, {params.shape[0]}]; got {bounds}."
+        )
+
+
+def _n_chunks(params):
+    # one contiguous chunk per thread, none under _MIN_CHUNK elements
+    n_threads = _get()["get_num_threads"]()
+    return max(1, min(n_threads, params.shape[0] // _MIN_CHUNK))
+
+
+def _get():
+    global _kernels
+    if _kernels is None:
+        import numba
+
+        from . import _fused_kernels
+
+        _kernels = {
+            "adam": _fused_kernels.adam,
+            "sgd": _fused_kernels.sgd,
+            "adagrad": _fused_kernels.adagrad,
+            "rmsprop": _fused_kernels.rmsprop,
+            "get_num_threads": numba.get_num_threads,
+        }
+    return _kernels

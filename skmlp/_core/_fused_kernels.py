@@ -1,0 +1,123 @@
+"""The numba kernels behind ``_fused`` (importing this module imports numba).
+
+Each update kernel takes ``nc``, the number of contiguous chunks to spread
+over threads (the caller derives it from ``numba.get_num_threads()``: calling
+that from compiled code would keep the kernels out of numba's disk cache).
+See ``_fused`` for the arithmetic and the penalty ranges.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+_JIT = {"cache": True, "error_model": "numpy", "nogil": True}
+
+
+@njit(inline="always", **_JIT)
+def _pen_grad(g, x, a1, a2, has1, has2):
+    # (g + x * a2) + a1 * sign(x): ElasticNet.add_grad's order
+    if has2:
+        g = g + x * a2
+    if has1:
+        g = g + a1 * np.sign(x)
+    return g
+
+
+@njit(inline="always", **_JIT)
+def _segment(i, hi, bounds, l1, l2, zero):
+    # the end of the penalty segment holding i (capped at hi) and its
+    # coefficients; zeros before, between and after the ranges
+    k = bounds.shape[0] - 1
+    if k == 0:
+        return hi, zero, zero
+    if i < bounds[0]:
+        return min(hi, bounds[0]), zero, zero
+    j = np.searchsorted(bounds, i, side="right") - 1
+    if j >= k:
+        return hi, zero, zero
+    return min(hi, bounds[j + 1]), l1[j], l2[j]
+
+
+@njit(parallel=True, **_JIT)
+def adam(p, gr, m, v, c, bounds, l1, l2, nc):
+    b1, omb1, b2, omb2, eps, nlr = c[0], c[1], c[2], c[3], c[4], c[5]
+    zero = c[0] - c[0]  # 0 in the params' dtype (c is finite)
+    n = p.shape[0]
+    for t in prange(nc):
+        i, hi = t * n // nc, (t + 1) * n // nc
+        while i < hi:
+            end, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
+            has1, has2 = a1 != 0, a2 != 0
+            for q in range(i, end):
+                x = p[q]
+                g = _pen_grad(gr[q], x, a1, a2, has1, has2)
+                mq = m[q] * b1 + g * omb1
+                vq = v[q] * b2 + (g * g) * omb2
+                m[q] = mq
+                v[q] = vq
+                p[q] = x + (mq / (np.sqrt(vq) + eps)) * nlr
+            i = end
+
+
+@njit(parallel=True, **_JIT)
+def sgd(p, gr, vel, c, bounds, l1, l2, nesterov, nc):
+    mu, nlr = c[0], c[1]
+    zero = c[0] - c[0]
+    n = p.shape[0]
+    for t in prange(nc):
+        i, hi = t * n // nc, (t + 1) * n // nc
+        while i < hi:
+            end, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
+            has1, has2 = a1 != 0, a2 != 0
+            if nesterov:
+                for q in range(i, end):
+                    x = p[q]
+                    step = _pen_grad(gr[q], x, a1, a2, has1, has2) * nlr
+                    vq = vel[q] * mu + step
+                    vel[q] = vq
+                    p[q] = (x + step) + vq * mu
+            else:
+                for q in range(i, end):
+                    x = p[q]
+                    step = _pen_grad(gr[q], x, a1, a2, has1, has2) * nlr
+                    vq = vel[q] * mu + step
+                    vel[q] = vq
+                    p[q] = x + vq
+            i = end
+
+
+@njit(parallel=True, **_JIT)
+def adagrad(p, gr, G, c, bounds, l1, l2, nc):
+    eps, nlr = c[0], c[1]
+    zero = c[0] - c[0]
+    n = p.shape[0]
+    for t in prange(nc):
+        i, hi = t * n // nc, (t + 1) * n // nc
+        while i < hi:
+            end, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
+            has1, has2 = a1 != 0, a2 != 0
+            for q in range(i, end):
+                x = p[q]
+                g = _pen_grad(gr[q], x, a1, a2, has1, has2)
+                Gq = G[q] + g * g
+                G[q] = Gq
+                p[q] = x + (g / (np.sqrt(Gq) + eps)) * nlr
+            i = end
+
+
+@njit(parallel=True, **_JIT)
+def rmsprop(p, gr, G, c, bounds, l1, l2, nc):
+    rho, omrho, eps, nlr = c[0], c[1], c[2], c[3]
+    zero = c[0] - c[0]
+    n = p.shape[0]
+    for t in prange(nc):
+        i, hi = t * n // nc, (t + 1) * n // nc
+        while i < hi:
+            end, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
+            has1, has2 = a1 != 0, a2 != 0
+            for q in range(i, end):
+                x = p[q]
+                g = _pen_grad(gr[q], x, a1, a2, has1, has2)
+                Gq = G[q] * rho + (g * g) * omrho
+                G[q] = Gq
+                p[q] = x + (g / (np.sqrt(Gq) + eps)) * nlr
+            i = end

@@ -1,0 +1,294 @@
+"""The fused (numba) update kernels against the NumPy formulas, step by step.
+
+The references below apply each rule's NumPy operations in the order of
+``optimizers.py`` and ``ElasticNet.add_grad``, with Python-float scalars (cast
+to the array's dtype by NumPy). The kernels are meant to match them to the
+bit; the tests allow 2 units in the last place in float64 and 4 in float32.
+"""
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+numba = pytest.importorskip("numba")
+
+from skmlp._core import _fused, _fused_kernels  # noqa: E402
+
+MAXULP = {np.float64: 2, np.float32: 4}
+LR = 0.01
+B = 50.0
+
+
+# -- NumPy references ---------------------------------------------------------
+
+
+def ref_penalty(p, g, ranges, l1_ratio):
+    """g += dR/dW per range, as ElasticNet.add_grad: the L2 term, then L1."""
+    for start, stop, alpha in ranges:
+        if alpha == 0.0:
+            continue
+        W, dW = p[start:stop], g[start:stop]
+        if l1_ratio < 1:
+            dW += np.multiply(W, alpha * (1 - l1_ratio) / B)
+        if l1_ratio > 0:
+            dW += (alpha * l1_ratio / B) * np.sign(W)
+
+
+def ref_adam(p, g, state, t, b1=0.9, b2=0.999, eps=1e-8):
+    m, v = state
+    lr_t = LR * math.sqrt(1 - b2**t) / (1 - b1**t)  # a Python float, as Adam's
+    m *= b1
+    m += np.multiply(g, 1 - b1)
+    v *= b2
+    buf = np.multiply(g, g)
+    buf *= 1 - b2
+    v += buf
+    _ref_scaled(p, m, lr_t, v, eps)
+
+
+def ref_sgd(p, g, state, t, mu=0.9, nesterov=True):
+    (vel,) = state
+    buf = np.multiply(g, -LR)
+    vel *= mu
+    vel += buf
+    if nesterov:
+        p += buf
+        p += np.multiply(vel, mu)
+    else:
+        p += vel
+
+
+def ref_adagrad(p, g, state, t, eps=1e-8):
+    (G,) = state
+    G += np.multiply(g, g)
+    _ref_scaled(p, g, LR, G, eps)
+
+
+def ref_rmsprop(p, g, state, t, rho=0.9, eps=1e-8):
+    (G,) = state
+    buf = np.multiply(g, g)
+    buf *= 1 - rho
+    G *= rho
+    G += buf
+    _ref_scaled(p, g, LR, G, eps)
+
+
+def _ref_scaled(p, num, lr, cache, eps):
+    buf = np.sqrt(cache)
+    buf += eps
+    np.divide(num, buf, out=buf)
+    buf *= -lr
+    p += buf
+
+
+# -- the same steps through the kernels -----------------------------------------
+
+
+def fused_adam(p, g, state, t, ranges):
+    c = _fused.coefficients(
+        p.dtype, 0.9, 1 - 0.9, 0.999, 1 - 0.999, 1e-8,
+        -_fused.adam_step_size(LR, 0.9, 0.999, t),
+    )  # fmt: skip
+    _fused.adam(p, g, *state, c, *ranges)
+
+
+def fused_sgd(p, g, state, t, ranges, nesterov=True):
+    c = _fused.coefficients(p.dtype, 0.9, -LR)
+    _fused.sgd(p, g, *state, c, *ranges, nesterov=nesterov)
+
+
+def fused_adagrad(p, g, state, t, ranges):
+    _fused.adagrad(p, g, *state, _fused.coefficients(p.dtype, 1e-8, -LR), *ranges)
+
+
+def fused_rmsprop(p, g, state, t, ranges):
+    c = _fused.coefficients(p.dtype, 0.9, 1 - 0.9, 1e-8, -LR)
+    _fused.rmsprop(p, g, *state, c, *ranges)
+
+
+RULES = {
+    "adam": (ref_adam, fused_adam, 2),
+    "nesterov": (ref_sgd, fused_sgd, 1),
+    "momentum": (
+        lambda *a: ref_sgd(*a, nesterov=False),
+        lambda *a: fused_sgd(*a, nesterov=False),
+        1,
+    ),
+    "adagrad": (ref_adagrad, fused_adagrad, 1),
+    "rmsprop": (ref_rmsprop, fused_rmsprop, 1),
+}
+
+
+def penalty_layout(n, kind):
+    """(ranges, l1_ratio): [(start, stop, alpha)] over the first ~2/3 of n."""
+    n_w = max(1, 2 * n // 3) if n > 1 else 1
+    if kind == "none":
+        return [], 0.0
+    if kind == "l2":
+        return [(0, n_w, 1e-1)], 0.0
+    if kind == "l1":
+        return [(0, n_w, 1e-1)], 1.0
+    # elastic net with one alpha per "layer", one of them 0 (unpenalised)
+    cuts = [0, n_w // 3, n_w // 2, n_w]
+    alphas = [1e-1, 0.0, 3e-1]
+    return [(a, b, al) for a, b, al in zip(cuts[:-1], cuts[1:], alphas)], 0.3
+
+
+def kernel_ranges(ranges, l1_ratio, dtype):
+    if not ranges:
+        return _fused.no_penalty(dtype)
+    sizes = [stop - start for start, stop, _ in ranges]
+    return _fused.penalty_ranges(sizes, [a for *_, a in ranges], l1_ratio, B, dtype)
+
+
+def run_both(rule, n, dtype, kind, n_steps=3, seed=0):
+    ref, fused, n_states = RULES[rule]
+    rng = np.random.default_rng(seed)
+    p0 = rng.standard_normal(n).astype(dtype)
+    p0[:: max(1, n // 5)] = 0  # sign(0) = 0 in the L1 term
+    ranges, l1_ratio = penalty_layout(n, kind)
+    kr = kernel_ranges(ranges, l1_ratio, dtype)
+    p_ref, p_fused = p0.copy(), p0.copy()
+    s_ref = [np.zeros(n, dtype) for _ in range(n_states)]
+    s_fused = [np.zeros(n, dtype) for _ in range(n_states)]
+    for t in range(1, n_steps + 1):
+        g = rng.standard_normal(n).astype(dtype)
+        g_fused = g.copy()
+        ref_penalty(p_ref, g, ranges, l1_ratio)
+        ref(p_ref, g, s_ref, t)
+        fused(p_fused, g_fused, s_fused, t, kr)
+    return (p_ref, *s_ref), (p_fused, *s_fused)
+
+
+def assert_same(expected, actual, dtype):
+    for e, a in zip(expected, actual):
+        assert a.dtype == dtype
+        np.testing.assert_array_max_ulp(a, e, maxulp=MAXULP[dtype])
+
+
+@pytest.fixture(params=[1, 2], ids=lambda n: f"{n}thr")
+def threads(request):
+    before = numba.get_num_threads()
+    yield _fused.set_num_threads(request.param)
+    numba.set_num_threads(before)
+
+
+# -- tests ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("rule", list(RULES))
+@pytest.mark.parametrize("kind", ["none", "l2", "elastic"])
+def test_rule_matches_numpy(rule, dtype, kind, threads):
+    expected, actual = run_both(rule, 32769, dtype, kind)
+    assert_same(expected, actual, dtype)
+    assert not np.array_equal(actual[0], expected[0] * 0)  # it did move
+
+
+@pytest.mark.parametrize("n", [1, 7, 8193])
+@pytest.mark.parametrize("kind", ["none", "l1", "elastic"])
+def test_odd_sizes(n, kind):
+    for rule in ("adam", "nesterov"):
+        expected, actual = run_both(rule, n, np.float64, kind, seed=n)
+        assert_same(expected, actual, np.float64)
+
+
+@pytest.mark.parametrize("n_chunks", [1, 3, 7])
+def test_chunks_cut_penalty_ranges(n_chunks):
+    # more chunks than threads, with chunk ends falling inside ranges and gaps
+    n, dtype = 1001, np.float64
+    rng = np.random.default_rng(3)
+    p = rng.standard_normal(n)
+    g = rng.standard_normal(n)
+    bounds = np.array([5, 100, 100, 400, 990], dtype=np.int64)
+    l1 = np.array([0.5, 9.0, 0.0, 0.25], dtype)
+    l2 = np.array([0.125, 9.0, 0.0, 2.0], dtype)
+    expected_g = g.copy()
+    for j in range(4):
+        a, b = bounds[j], bounds[j + 1]
+        if l2[j]:
+            expected_g[a:b] += p[a:b] * l2[j]
+        if l1[j]:
+            expected_g[a:b] += l1[j] * np.sign(p[a:b])
+    vel = np.zeros(n)
+    c = _fused.coefficients(dtype, 0.0, -1.0)  # p -= g: the step shows g
+    p_new = p.copy()
+    _fused_kernels.sgd(p_new, g, vel, c, bounds, l1, l2, False, n_chunks)
+    np.testing.assert_array_max_ulp(p_new, p - expected_g, maxulp=2)
+
+
+def test_grads_left_untouched():
+    rng = np.random.default_rng(1)
+    p, g = rng.standard_normal(100), rng.standard_normal(100)
+    g0 = g.copy()
+    fused_adam(p, g, [np.zeros(100), np.zeros(100)], 1, kernel_ranges(
+        [(0, 60, 1.0)], 0.5, np.float64
+    ))  # fmt: skip
+    np.testing.assert_array_equal(g, g0)
+
+
+def test_penalty_ranges_coefficients():
+    bounds, l1, l2 = _fused.penalty_ranges([3, 4], [2.0, 0.5], 0.25, 10.0, np.float32)
+    np.testing.assert_array_equal(bounds, [0, 3, 7])
+    assert l1.dtype == l2.dtype == np.float32
+    np.testing.assert_array_equal(l1, np.float32([2.0 * 0.25 / 10, 0.5 * 0.25 / 10]))
+    np.testing.assert_array_equal(l2, np.float32([2.0 * 0.75 / 10, 0.5 * 0.75 / 10]))
+    with pytest.raises(ValueError, match="alpha has 1 values for 2"):
+        _fused.penalty_ranges([3, 4], [1.0], 0.0, 1.0, np.float64)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"grads": np.zeros(9)}, "grads must match params"),
+        ({"m": np.zeros(10, np.float32)}, "state 0 must match params"),
+        ({"c": np.zeros(5)}, "c must hold 6 coefficients"),
+        ({"bounds": np.array([0, 11])}, "bounds must increase within"),
+        ({"bounds": np.array([4, 2])}, "bounds must increase within"),
+        ({"bounds": np.array([0, 5, 10])}, "one value more than l1 and l2"),
+        ({"params": np.zeros(10, np.int64)}, "float32 or float64"),
+    ],
+)
+def test_bad_input_is_refused(change, message):
+    args = {
+        "params": np.zeros(10),
+        "grads": np.zeros(10),
+        "m": np.zeros(10),
+        "v": np.zeros(10),
+        "c": np.zeros(6),
+        "bounds": np.array([0, 10]),
+        "l1": np.zeros(1),
+        "l2": np.zeros(1),
+    }
+    args.update(change)
+    if args["bounds"].dtype != np.int64:
+        args["bounds"] = args["bounds"].astype(np.int64)
+    with pytest.raises((ValueError, TypeError), match=message):
+        _fused.adam(*args.values())
+
+
+def test_threads_follow_the_blas_limit():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    before = numba.get_num_threads()
+    try:
+        with threadpoolctl.threadpool_limits(1, user_api="blas"):
+            assert _fused.blas_num_threads() == 1
+            assert _fused.set_num_threads() == 1
+            assert numba.get_num_threads() == 1
+        n_max = numba.config.NUMBA_NUM_THREADS
+        assert _fused.set_num_threads(n_max + 5) == n_max
+    finally:
+        numba.set_num_threads(before)
+    with pytest.raises(ValueError, match="n_threads must be at least 1"):
+        _fused.set_num_threads(0)
+
+
+def test_import_skmlp_does_not_import_numba():
+    code = (
+        "import sys, skmlp, skmlp._core._fused as f; "
+        "assert f.available(); assert 'numba' not in sys.modules, 'numba imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -22,6 +22,9 @@ OPTIONAL = [
     "skops",
     "rich",
     "sphinx",
+    "skl2onnx",
+    "onnx",
+    "onnxruntime",
 ]
 
 

@@ -1,16 +1,19 @@
 """Sphinx configuration of the skmlp documentation.
 
-Build (warnings are errors):  sphinx-build -W -b html docs docs/_build/html
-Needs the ``docs`` extra, and ``distributed`` for the Dask example:
-                              pip install -e ".[docs,distributed]"
+Build (warnings are errors):  python -m sphinx -W -b html docs docs/_build/html
+Needs the ``docs`` extra alone:  pip install ".[docs]"
 
-The build never touches the network: intersphinx is loaded but has no
-inventories to fetch, and the gallery runs on data generated locally or
-shipped with scikit-learn.
+Neither the build nor the built site touches the network: intersphinx is
+loaded but has no inventories to fetch, the gallery runs on data generated
+locally or shipped with scikit-learn, and MathJax is served from the site's
+own ``_static/mathjax`` (see "MathJax" below).
 """
 
+import importlib.util
 import os
+import shutil
 from datetime import date
+from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
@@ -61,6 +64,59 @@ autodoc_default_options = {"member-order": "bysource"}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
+
+# -- MathJax ------------------------------------------------------------------
+
+# The equations are typeset by MathJax 3.2.2 from a copy inside the built site,
+# so pages opened offline (or from file://) render them. The files come from
+# the sphinx-mathjax-offline package (docs extra, pinned), used here as a data
+# package only: its Sphinx extension would copy all 24 MB of it, while the
+# pages need one combined script (TeX input, CommonHTML output, menu) plus what
+# that script loads on demand: TeX extensions for autoload/require, the fonts,
+# and the accessibility tools a reader can switch on from the menu (~7 MB).
+_MATHJAX_PACKAGE = "sphinx-mathjax-offline"
+_MATHJAX_PARTS = (
+    "tex-chtml.js",
+    "input/tex/extensions",
+    "output/chtml/fonts",
+    "a11y",
+    "sre",
+    "ui",
+)
+mathjax_path = "mathjax/tex-chtml.js"  # relative: under the site's _static/
+
+
+def _mathjax_source():
+    spec = importlib.util.find_spec(_MATHJAX_PACKAGE)
+    root = None
+    if spec is not None and spec.submodule_search_locations:
+        root = Path(next(iter(spec.submodule_search_locations))) / "static/mathjax"
+    if root is None or not all((root / part).exists() for part in _MATHJAX_PARTS):
+        raise RuntimeError(
+            f"MathJax files not found: the {_MATHJAX_PACKAGE} package (docs "
+            'extra) is missing or not the pinned release; pip install ".[docs]"'
+        )
+    return root
+
+
+def _copy_mathjax(app, exception):
+    """Copy the MathJax files into ``_static/mathjax`` of an HTML build."""
+    if exception is not None or app.builder.format != "html":
+        return
+    source = _mathjax_source()
+    target = Path(app.outdir) / "_static" / "mathjax"
+    for part in _MATHJAX_PARTS:
+        if (source / part).is_dir():
+            shutil.copytree(source / part, target / part, dirs_exist_ok=True)
+        else:
+            (target / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / part, target / part)
+
+
+def setup(app):
+    _mathjax_source()  # fail at the start of the build, not after it
+    app.connect("build-finished", _copy_mathjax)
+
 
 # -- intersphinx --------------------------------------------------------------
 

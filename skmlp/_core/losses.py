@@ -41,8 +41,9 @@ def _weighted_mean(per_sample, sample_weight, total):
 def proba_from_log(log_P):
     # strictly inside (0, 1): a probability that underflows is raised to the
     # smallest normal number, one that rounds to 1 is pulled back by one eps.
-    # log P itself is never clipped: it stays exact, e.g. -1e4 for a margin
-    # of 1e4, where a clip at log(tiny) would say -708 (-87 in float32).
+    # predict_log_proba is the log of this clipped P, as MLPClassifier's, so
+    # the two agree and rank the classes alike: a margin of 1e4 gives
+    # log(tiny) = -708 (-87 in float32), never log(0).
     P = np.exp(log_P)
     info = np.finfo(P.dtype)
     return np.clip(P, info.tiny, 1 - info.eps, out=P)

@@ -141,7 +141,9 @@ def sgd(params, grads, velocity, c, bounds, l1, l2, nesterov):
 def adagrad(params, grads, cache, c, bounds, l1, l2):
     """G += g g;  params += (g / (sqrt(G) + eps)) * (-lr)."""
     _check(params, grads, (cache,), c, 2, bounds, l1, l2)
-    _get()["adagrad"](params, grads, cache, c, bounds, l1, l2, _n_chunks(params))
+    # RMSprop's kernel with rho = 1: G * 1 + (g * g) * 1 is G + g * g exactly
+    c = np.array([1, 1, c[0], c[1]], dtype=c.dtype)
+    _get()["rmsprop"](params, grads, cache, c, bounds, l1, l2, _n_chunks(params))
 
 
 def rmsprop(params, grads, cache, c, bounds, l1, l2):
@@ -212,7 +214,6 @@ def _get():
         _kernels = {
             "adam": _fused_kernels.adam,
             "sgd": _fused_kernels.sgd,
-            "adagrad": _fused_kernels.adagrad,
             "rmsprop": _fused_kernels.rmsprop,
             "get_num_threads": numba.get_num_threads,
         }

@@ -9,10 +9,28 @@ See ``_fused`` for the arithmetic and the penalty ranges.
 import numpy as np
 from numba import njit, prange
 
-_JIT = {"cache": True, "error_model": "numpy", "nogil": True}
+_OPTIONS = {"error_model": "numpy", "nogil": True}
 
 
-@njit(inline="always", **_JIT)
+def _jit(**options):
+    """njit, cached on disk where numba finds a writable cache directory.
+
+    numba caches next to this file, else in the user's cache directory
+    (``NUMBA_CACHE_DIR`` overrides both); in a read-only install without a
+    writable home it refuses ``cache=True`` at decoration: then every process
+    compiles its own (a few seconds on first use).
+    """
+
+    def decorate(func):
+        try:
+            return njit(cache=True, **_OPTIONS, **options)(func)
+        except RuntimeError:  # "cannot cache function ...: no locator available"
+            return njit(cache=False, **_OPTIONS, **options)(func)
+
+    return decorate
+
+
+@_jit(inline="always")
 def _pen_grad(g, x, a1, a2, has1, has2):
     # (g + x * a2) + a1 * sign(x): ElasticNet.add_grad's order
     if has2:
@@ -22,7 +40,7 @@ def _pen_grad(g, x, a1, a2, has1, has2):
     return g
 
 
-@njit(inline="always", **_JIT)
+@_jit(inline="always")
 def _segment(i, hi, bounds, l1, l2, zero):
     # the end of the penalty segment holding i (capped at hi) and its
     # coefficients; zeros before, between and after the ranges
@@ -37,7 +55,7 @@ def _segment(i, hi, bounds, l1, l2, zero):
     return min(hi, bounds[j + 1]), l1[j], l2[j]
 
 
-@njit(parallel=True, **_JIT)
+@_jit(parallel=True)
 def adam(p, gr, m, v, c, bounds, l1, l2, nc):
     b1, omb1, b2, omb2, eps, nlr = c[0], c[1], c[2], c[3], c[4], c[5]
     zero = c[0] - c[0]  # 0 in the params' dtype (c is finite)
@@ -58,7 +76,7 @@ def adam(p, gr, m, v, c, bounds, l1, l2, nc):
             i = end
 
 
-@njit(parallel=True, **_JIT)
+@_jit(parallel=True)
 def sgd(p, gr, vel, c, bounds, l1, l2, nesterov, nc):
     mu, nlr = c[0], c[1]
     zero = c[0] - c[0]
@@ -85,26 +103,7 @@ def sgd(p, gr, vel, c, bounds, l1, l2, nesterov, nc):
             i = end
 
 
-@njit(parallel=True, **_JIT)
-def adagrad(p, gr, G, c, bounds, l1, l2, nc):
-    eps, nlr = c[0], c[1]
-    zero = c[0] - c[0]
-    n = p.shape[0]
-    for t in prange(nc):
-        i, hi = t * n // nc, (t + 1) * n // nc
-        while i < hi:
-            end, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
-            has1, has2 = a1 != 0, a2 != 0
-            for q in range(i, end):
-                x = p[q]
-                g = _pen_grad(gr[q], x, a1, a2, has1, has2)
-                Gq = G[q] + g * g
-                G[q] = Gq
-                p[q] = x + (g / (np.sqrt(Gq) + eps)) * nlr
-            i = end
-
-
-@njit(parallel=True, **_JIT)
+@_jit(parallel=True)
 def rmsprop(p, gr, G, c, bounds, l1, l2, nc):
     rho, omrho, eps, nlr = c[0], c[1], c[2], c[3]
     zero = c[0] - c[0]

@@ -292,3 +292,23 @@ def test_import_skmlp_does_not_import_numba():
         "assert f.available(); assert 'numba' not in sys.modules, 'numba imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_no_writable_cache_directory_still_compiles():
+    # a read-only install with no writable home: numba refuses cache=True,
+    # the kernels compile without a disk cache instead
+    code = """
+import numba.core.caching as caching
+import numpy as np
+
+def refuse(self):
+    raise OSError("read-only")
+
+caching._CacheLocator.ensure_cache_path = refuse
+from skmlp._core import _fused
+p, g = np.zeros(3), np.array([1.0, -2.0, 0.0])
+c = _fused.coefficients(np.float64, 0.0, -0.5)
+_fused.sgd(p, g, np.zeros(3), c, *_fused.no_penalty(np.float64), nesterov=False)
+assert p.tolist() == [-0.5, 1.0, 0.0], p
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -16,6 +16,15 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import sklearn
+from _helpers import (
+    ESTIMATORS,
+    SOLVERS,
+    STOCHASTIC,
+    assert_close_weights,
+    assert_same_weights,
+    classification,
+    optimizer_steps,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
@@ -35,37 +44,17 @@ from sklearn.preprocessing import StandardScaler
 
 from skmlp import ScratchLogisticNet, ScratchMLPClassifier
 
-ESTIMATORS = [ScratchMLPClassifier, ScratchLogisticNet]
-STOCHASTIC = ["sgd", "adam", "adagrad", "rmsprop"]
-SOLVERS = [*STOCHASTIC, "lbfgs"]
-
 ignore_convergence = pytest.mark.filterwarnings(
     "ignore::sklearn.exceptions.ConvergenceWarning"
 )
 
 
 def _multiclass(n_samples=120, random_state=0):
-    X, y = make_classification(
-        n_samples=n_samples,
-        n_features=6,
-        n_informative=4,
-        n_redundant=0,
-        n_classes=3,
-        n_clusters_per_class=1,
-        random_state=random_state,
-    )
-    return StandardScaler().fit_transform(X), y
+    return classification(n_samples, random_state=random_state, n_clusters_per_class=1)
 
 
 def _binary(n_samples=100, random_state=0):
-    X, y = make_classification(
-        n_samples=n_samples,
-        n_features=5,
-        n_informative=3,
-        n_redundant=0,
-        random_state=random_state,
-    )
-    return StandardScaler().fit_transform(X), y
+    return classification(n_samples, 5, 3, n_classes=2, random_state=random_state)
 
 
 def _small(cls, **params):
@@ -82,29 +71,13 @@ def _small(cls, **params):
     return cls(**{**defaults, **params})
 
 
-def _close_weights(a, b, **tol):
-    for W_a, W_b in zip(
-        a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_, strict=True
-    ):
-        assert_allclose(W_a, W_b, **tol)
-
-
-def _equal_weights(a, b):
-    assert len(a.coefs_) == len(b.coefs_)
-    for W_a, W_b in zip(
-        a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_, strict=True
-    ):
-        assert_array_equal(W_a, W_b)
-
-
 # -- model selection ----------------------------------------------------------
 
 
 @ignore_convergence
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_grid_search_over_dropout_and_alpha_in_pipeline_parallel(cls):
+def test_grid_search_over_dropout_and_alpha_in_pipeline_parallel(Est):
     X, y = _multiclass()
-    pipe = Pipeline([("scale", StandardScaler()), ("clf", _small(cls))])
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", _small(Est))])
     grid = {"clf__dropout": [0, 0.2], "clf__alpha": [1e-4, 1e-2]}
     search = GridSearchCV(pipe, grid, cv=3, n_jobs=2, error_score="raise").fit(X, y)
     results = search.cv_results_
@@ -140,19 +113,17 @@ def test_randomized_search():
 
 
 @ignore_convergence
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_cross_val_score(cls):
+def test_cross_val_score(Est):
     X, y = _multiclass()
-    scores = cross_val_score(_small(cls), X, y, cv=3, error_score="raise")
+    scores = cross_val_score(_small(Est), X, y, cv=3, error_score="raise")
     assert scores.shape == (3,)
     assert scores.mean() > 0.7
 
 
 @ignore_convergence
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_calibrated_classifier_cv(cls):
+def test_calibrated_classifier_cv(Est):
     X, y = _multiclass()
-    cal = CalibratedClassifierCV(_small(cls), cv=3).fit(X, y)
+    cal = CalibratedClassifierCV(_small(Est), cv=3).fit(X, y)
     P = cal.predict_proba(X)
     assert P.shape == (len(y), 3)
     assert_allclose(P.sum(axis=1), 1.0)
@@ -163,32 +134,31 @@ def test_calibrated_classifier_cv(cls):
 
 
 @ignore_convergence
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_clone_is_unfitted_with_the_same_params(cls):
+def test_clone_is_unfitted_with_the_same_params(Est):
     X, y = _multiclass()
-    est = _small(cls, dropout=[0.3], alpha=1e-3).fit(X, y)
+    est = _small(Est, dropout=[0.3], alpha=1e-3).fit(X, y)
     copy = clone(est)
     assert copy.get_params() == est.get_params()
     assert not hasattr(copy, "coefs_")
     with pytest.raises(NotFittedError):
         copy.predict(X)
     # and it trains to the same model
-    _equal_weights(copy.fit(X, y), est)
+    assert_same_weights(copy.fit(X, y), est)
 
 
 @ignore_convergence
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_pickle_round_trip_identical_predictions(cls, solver):
+def test_pickle_round_trip_identical_predictions(Est, solver):
     X, y = _multiclass()
-    est = _small(cls, solver=solver).fit(X, y)
+    est = _small(Est, solver=solver).fit(X, y)
     restored = pickle.loads(pickle.dumps(est))
     assert_array_equal(restored.predict_proba(X), est.predict_proba(X))
     assert_array_equal(restored.decision_function(X), est.decision_function(X))
     assert_array_equal(restored.predict(X), est.predict(X))
-    _equal_weights(restored, est)
+    assert_same_weights(restored, est)
 
 
+@ignore_convergence
 @pytest.mark.parametrize("solver", STOCHASTIC)
 def test_pickle_keeps_the_optimizer_state_for_warm_start(solver):
     X, y = _binary()
@@ -200,27 +170,24 @@ def test_pickle_keeps_the_optimizer_state_for_warm_start(solver):
         n_iter_no_change=1000,
         warm_start=True,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est = _small(ScratchMLPClassifier, **params).fit(X, y)
-        restored = pickle.loads(pickle.dumps(est))
-        _equal_weights(restored.fit(X, y), est.fit(X, y))
+    est = _small(ScratchMLPClassifier, **params).fit(X, y)
+    restored = pickle.loads(pickle.dumps(est))
+    assert_same_weights(restored.fit(X, y), est.fit(X, y))
 
 
 # -- input types ---------------------------------------------------------------
 
 
 @ignore_convergence
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_dataframe_feature_names(cls):
+def test_dataframe_feature_names(Est):
     X, y = _multiclass()
     columns = [f"feature_{i}" for i in range(X.shape[1])]
     df = pd.DataFrame(X, columns=columns)
-    est = _small(cls).fit(df, y)
+    est = _small(Est).fit(df, y)
     assert_array_equal(est.feature_names_in_, columns)
     assert est.n_features_in_ == X.shape[1]
     # a DataFrame gives the same model as its array
-    _equal_weights(est, _small(cls).fit(X, y))
+    assert_same_weights(est, _small(Est).fit(X, y))
     with pytest.warns(UserWarning, match="does not have valid feature names"):
         assert_array_equal(est.predict_proba(df), est.predict_proba(X))
     # wrong column names: scikit-learn's error
@@ -231,7 +198,7 @@ def test_dataframe_feature_names(cls):
     with pytest.warns(UserWarning, match="does not have valid feature names"):
         est.predict(X)
     # a DataFrame to a model fitted on an array: the other warning
-    plain = _small(cls).fit(X, y)
+    plain = _small(Est).fit(X, y)
     assert not hasattr(plain, "feature_names_in_")
     with pytest.warns(UserWarning, match="fitted without feature names"):
         plain.predict(df)
@@ -240,14 +207,13 @@ def test_dataframe_feature_names(cls):
 @ignore_convergence
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_sparse_input_matches_dense(cls, solver, fmt):
+def test_sparse_input_matches_dense(Est, solver, fmt):
     X, y = _multiclass()
     X[np.abs(X) < 0.5] = 0.0  # make it actually sparse
     Xs = sp.csr_matrix(X) if fmt == "csr" else sp.csc_matrix(X)
-    dense = _small(cls, solver=solver).fit(X, y)
-    sparse = _small(cls, solver=solver).fit(Xs, y)
-    _close_weights(sparse, dense, atol=1e-8, rtol=1e-6)
+    dense = _small(Est, solver=solver).fit(X, y)
+    sparse = _small(Est, solver=solver).fit(Xs, y)
+    assert_close_weights(sparse, dense, atol=1e-8, rtol=1e-6)
     assert_allclose(sparse.predict_proba(Xs), dense.predict_proba(X), atol=1e-8)
     assert_array_equal(sparse.predict(Xs), dense.predict(X))
     # a model trained on dense data predicts sparse data alike, and vice versa
@@ -266,11 +232,10 @@ def test_sparse_input_with_dropout(fmt):
 
 @ignore_convergence
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_float32_end_to_end(cls, solver):
+def test_float32_end_to_end(Est, solver):
     X, y = _multiclass()
     X32 = X.astype(np.float32)
-    est = _small(cls, solver=solver).fit(X32, y)
+    est = _small(Est, solver=solver).fit(X32, y)
     for W in est.coefs_ + est.intercepts_:
         assert W.dtype == np.float32
     assert est.predict_proba(X32).dtype == np.float32
@@ -279,10 +244,10 @@ def test_float32_end_to_end(cls, solver):
     assert np.isfinite(est.loss_)
     assert est.score(X32, y) > 0.7
     # and it learns the same model as in float64, to float32 precision
-    est64 = _small(cls, solver=solver, max_iter=5).fit(X, y)
-    est32 = _small(cls, solver=solver, max_iter=5).fit(X32, y)
+    est64 = _small(Est, solver=solver, max_iter=5).fit(X, y)
+    est32 = _small(Est, solver=solver, max_iter=5).fit(X32, y)
     assert est64.coefs_[0].dtype == np.float64
-    _close_weights(est32, est64, atol=1e-4, rtol=1e-3)
+    assert_close_weights(est32, est64, atol=1e-4, rtol=1e-3)
 
 
 # -- reproducibility -------------------------------------------------------------
@@ -304,8 +269,9 @@ def test_same_random_state_same_coefficients(params):
     X, y = _multiclass()
     a = _small(ScratchMLPClassifier, max_iter=20, **params).fit(X, y)
     b = _small(ScratchMLPClassifier, max_iter=20, **params).fit(X, y)
-    _equal_weights(a, b)
-    assert a.loss_curve_ == b.loss_curve_ if params["solver"] != "lbfgs" else True
+    assert_same_weights(a, b)
+    if params["solver"] != "lbfgs":  # L-BFGS records no loss curve
+        assert a.loss_curve_ == b.loss_curve_
     # a RandomState instance seeded alike gives the same model too, and
     # another seed gives another model
     c = _small(
@@ -314,7 +280,7 @@ def test_same_random_state_same_coefficients(params):
         random_state=np.random.RandomState(0),
         **params,
     ).fit(X, y)
-    _equal_weights(a, c)
+    assert_same_weights(a, c)
     d = _small(ScratchMLPClassifier, max_iter=20, random_state=1, **params).fit(X, y)
     assert not np.array_equal(a.coefs_[0], d.coefs_[0])
 
@@ -332,8 +298,7 @@ def test_dropout_changes_training():
 
 
 @ignore_convergence
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_balanced_class_weight_raises_minority_recall(cls):
+def test_balanced_class_weight_raises_minority_recall(Est):
     X, y = make_classification(
         n_samples=400,
         n_features=5,
@@ -346,16 +311,16 @@ def test_balanced_class_weight_raises_minority_recall(cls):
     )
     X = StandardScaler().fit_transform(X)
     params = dict(hidden_layer_sizes=(), solver="lbfgs", max_iter=200, random_state=0)
-    plain = cls(**params).fit(X, y)
-    balanced = cls(**params, class_weight="balanced").fit(X, y)
+    plain = Est(**params).fit(X, y)
+    balanced = Est(**params, class_weight="balanced").fit(X, y)
     recall_plain = recall_score(y, plain.predict(X))
     recall_balanced = recall_score(y, balanced.predict(X))
     assert recall_balanced > recall_plain + 0.2
     # and it is sample_weight = n / (n_classes * count) per class
     counts = np.bincount(y)
     sw = (len(y) / (2 * counts))[y]
-    weighted = cls(**params).fit(X, y, sample_weight=sw)
-    _close_weights(balanced, weighted, atol=1e-6)
+    weighted = Est(**params).fit(X, y, sample_weight=sw)
+    assert_close_weights(balanced, weighted, atol=1e-6)
 
 
 @ignore_convergence
@@ -369,7 +334,7 @@ def test_class_weight_dict_multiplies_sample_weight():
     b = ScratchLogisticNet(**params).fit(
         X, y, sample_weight=sw * np.where(y == 1, 3, 1)
     )
-    _close_weights(a, b, atol=1e-6)
+    assert_close_weights(a, b, atol=1e-6)
 
 
 @ignore_convergence
@@ -394,7 +359,7 @@ def test_balanced_class_weight_counts_samples_by_weight():
     repeated = ScratchLogisticNet(**params).fit(
         np.repeat(X, sw, axis=0), np.repeat(y, sw)
     )
-    _close_weights(weighted, repeated, atol=1e-5)
+    assert_close_weights(weighted, repeated, atol=1e-5)
 
 
 # -- warm_start and partial_fit continue the optimizer -------------------------------
@@ -439,11 +404,11 @@ def test_warm_start_continues_the_optimizer(params):
     once = _continuing(max_iter=2 * k, **params).fit(X, y)
     twice = _continuing(max_iter=k, warm_start=True, **params).fit(X, y)
     first = [W.copy() for W in twice.coefs_]
-    assert twice._optimizer_state["steps"] == k * n_batches
+    assert optimizer_steps(twice) == k * n_batches
     twice.fit(X, y)
-    assert twice._optimizer_state["steps"] == 2 * k * n_batches
+    assert optimizer_steps(twice) == 2 * k * n_batches
     assert not np.array_equal(first[0], twice.coefs_[0])  # it did train on
-    _close_weights(twice, once, rtol=1e-12, atol=1e-14)
+    assert_close_weights(twice, once, rtol=1e-12, atol=1e-14)
     assert_allclose(twice.loss_curve_, once.loss_curve_, rtol=1e-12)
     assert twice.t_ == once.t_
 
@@ -457,26 +422,23 @@ def test_repeated_partial_fit_equals_fit_epochs(params):
     partial = _continuing(**params)
     for i in range(epochs):
         partial.partial_fit(X, y, classes=[0, 1] if i == 0 else None)
-        assert partial._optimizer_state["steps"] == 3 * (i + 1)
-    _close_weights(partial, fitted, rtol=1e-12, atol=1e-14)
+        assert optimizer_steps(partial) == 3 * (i + 1)
+    assert_close_weights(partial, fitted, rtol=1e-12, atol=1e-14)
     assert_allclose(partial.loss_curve_, fitted.loss_curve_, rtol=1e-12)
     assert partial.t_ == fitted.t_ == epochs * len(y)
 
 
+@ignore_convergence
 def test_warm_start_from_previous_coefficients():
     X, y = _multiclass()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est = _small(ScratchMLPClassifier, warm_start=True, max_iter=30).fit(X, y)
-        loss_first = est.loss_curve_[-1]
-        est.set_params(max_iter=1).fit(X, y)
+    est = _small(ScratchMLPClassifier, warm_start=True, max_iter=30).fit(X, y)
+    loss_first = est.loss_curve_[-1]
+    est.set_params(max_iter=1).fit(X, y)
     # the first epoch of the second fit starts where the first fit ended,
     # not from a fresh initialisation (whose first epoch loss is much higher)
     assert est.loss_curve_[-1] < loss_first * 1.05
     fresh = _small(ScratchMLPClassifier, max_iter=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        fresh.fit(X, y)
+    fresh.fit(X, y)
     assert fresh.loss_curve_[0] > loss_first * 1.2
 
 
@@ -521,22 +483,19 @@ def test_verbose_shows_the_validation_score(how, capsys):
         )
 
 
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_verbose_lbfgs(cls, capsys):
+@ignore_convergence
+def test_verbose_lbfgs(Est, capsys):
     X, y = _binary()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        _small(cls, solver="lbfgs", max_iter=3, verbose=True).fit(X, y)
+    _small(Est, solver="lbfgs", max_iter=3, verbose=True).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
     assert lines and lines[0].startswith("Iteration 1, loss = ")
 
 
+@ignore_convergence
 def test_not_verbose_prints_nothing(capsys):
     X, y = _binary()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        _small(ScratchMLPClassifier, max_iter=3).fit(X, y)
-        _small(ScratchMLPClassifier, solver="lbfgs", max_iter=3).fit(X, y)
+    _small(ScratchMLPClassifier, max_iter=3).fit(X, y)
+    _small(ScratchMLPClassifier, solver="lbfgs", max_iter=3).fit(X, y)
     assert capsys.readouterr().out == ""
 
 
@@ -581,12 +540,11 @@ def metadata_routing():
 
 
 @ignore_convergence
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_sample_weight_routed_through_pipeline_and_grid_search(cls, metadata_routing):
+def test_sample_weight_routed_through_pipeline_and_grid_search(Est, metadata_routing):
     X, y = _binary()
     sw = np.random.RandomState(0).randint(1, 5, size=len(y)).astype(float)
     params = dict(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=50, random_state=0)
-    clf = cls(**params).set_fit_request(sample_weight=True)
+    clf = Est(**params).set_fit_request(sample_weight=True)
     clf.set_score_request(sample_weight=True)
     pipe = Pipeline(
         [("scale", StandardScaler().set_fit_request(sample_weight=False)), ("clf", clf)]
@@ -597,13 +555,13 @@ def test_sample_weight_routed_through_pipeline_and_grid_search(cls, metadata_rou
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     sklearn.set_config(enable_metadata_routing=False)
     expected = Pipeline(
-        [("scale", StandardScaler()), ("clf", cls(**params, alpha=1e-3))]
+        [("scale", StandardScaler()), ("clf", Est(**params, alpha=1e-3))]
     ).fit(X, y, clf__sample_weight=sw)
     unweighted = Pipeline(
-        [("scale", StandardScaler()), ("clf", cls(**params, alpha=1e-3))]
+        [("scale", StandardScaler()), ("clf", Est(**params, alpha=1e-3))]
     ).fit(X, y)
     best = search.best_estimator_.named_steps["clf"]
-    _equal_weights(best, expected.named_steps["clf"])
+    assert_same_weights(best, expected.named_steps["clf"])
     # the weights mattered
     assert not np.allclose(best.coefs_[0], unweighted.named_steps["clf"].coefs_[0])
 
@@ -617,13 +575,12 @@ def test_metadata_routing_restored():
 
 @ignore_convergence
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_multilabel_indicator_target(cls, solver):
+def test_multilabel_indicator_target(Est, solver):
     X, Y = make_multilabel_classification(
         n_samples=120, n_features=6, n_classes=4, random_state=0
     )
     X = StandardScaler().fit_transform(X)
-    est = _small(cls, solver=solver, max_iter=200).fit(X, Y)
+    est = _small(Est, solver=solver, max_iter=200).fit(X, Y)
     pred = est.predict(X)
     assert pred.shape == Y.shape
     assert set(np.unique(pred)) <= {0, 1}
@@ -656,11 +613,10 @@ def test_logistic_net_multiclass_proba_rows_sum_to_one():
 
 
 @ignore_convergence
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_binary_decision_function_shape(cls):
+def test_binary_decision_function_shape(Est):
     X, y = _binary()
     labels = np.array(["no", "yes"])[y]
-    est = _small(cls).fit(X, labels)
+    est = _small(Est).fit(X, labels)
     d = est.decision_function(X)
     assert d.shape == (len(y),)
     assert_array_equal(est.predict(X), np.where(d > 0, "yes", "no"))
@@ -685,6 +641,7 @@ problems = st.tuples(st.integers(0, 2**16), st.integers(2, 4))
 property_settings = settings(max_examples=12, deadline=None)
 
 
+@ignore_convergence
 @property_settings
 @given(
     problem=problems,
@@ -693,17 +650,16 @@ property_settings = settings(max_examples=12, deadline=None)
 )
 def test_property_probability_rows_sum_to_one(problem, cls, solver):
     X, y = _random_problem(*problem)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est = cls(
-            hidden_layer_sizes=(4,), solver=solver, max_iter=20, random_state=0
-        ).fit(X, y)
+    est = cls(hidden_layer_sizes=(4,), solver=solver, max_iter=20, random_state=0).fit(
+        X, y
+    )
     P = est.predict_proba(X)
     assert P.shape == (len(y), problem[1])
     assert ((P > 0) & (P < 1)).all()
     assert_allclose(P.sum(axis=1), 1.0, rtol=1e-10)
 
 
+@ignore_convergence
 @property_settings
 @given(
     problem=problems,
@@ -715,15 +671,14 @@ def test_property_renaming_classes_keeps_probabilities(problem, cls, solver):
     # order-preserving renaming: ints -> strings (single digits sort alike)
     names = np.array([f"class_{k}" for k in range(problem[1])], dtype=object)
     params = dict(hidden_layer_sizes=(4,), solver=solver, max_iter=20, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        ints = cls(**params).fit(X, y)
-        strs = cls(**params).fit(X, names[y])
+    ints = cls(**params).fit(X, y)
+    strs = cls(**params).fit(X, names[y])
     assert_array_equal(strs.classes_, names)
     assert_array_equal(strs.predict_proba(X), ints.predict_proba(X))
     assert_array_equal(strs.predict(X), names[ints.predict(X)])
 
 
+@ignore_convergence
 @property_settings
 @given(
     seed=st.integers(0, 2**16),
@@ -741,10 +696,8 @@ def test_property_integer_sample_weight_equals_repeated_rows(seed, cls, hidden):
         random_state=0,
         alpha=1e-2,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        weighted = cls(**params).fit(X, y, sample_weight=sw)
-        repeated = cls(**params).fit(np.repeat(X, sw, axis=0), np.repeat(y, sw))
+    weighted = cls(**params).fit(X, y, sample_weight=sw)
+    repeated = cls(**params).fit(np.repeat(X, sw, axis=0), np.repeat(y, sw))
     assert_allclose(
         weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-6, atol=1e-7
     )
@@ -759,19 +712,18 @@ def _forward_without_dropout(est, X):
     return Z
 
 
+@ignore_convergence
 @property_settings
 @given(problem=problems, cls=st.sampled_from(ESTIMATORS), rate=st.floats(0.1, 0.8))
 def test_property_no_dropout_at_predict(problem, cls, rate):
     X, y = _random_problem(*problem)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est = cls(
-            hidden_layer_sizes=(6, 5),
-            solver="adam",
-            dropout=rate,
-            max_iter=5,
-            random_state=0,
-        ).fit(X, y)
+    est = cls(
+        hidden_layer_sizes=(6, 5),
+        solver="adam",
+        dropout=rate,
+        max_iter=5,
+        random_state=0,
+    ).fit(X, y)
     P1, P2 = est.predict_proba(X), est.predict_proba(X)
     assert_array_equal(P1, P2)
     Z = _forward_without_dropout(est, X)
@@ -783,6 +735,7 @@ def test_property_no_dropout_at_predict(problem, cls, rate):
     )
 
 
+@ignore_convergence
 @property_settings
 @given(
     problem=problems,
@@ -795,11 +748,9 @@ def test_property_float32_in_float32_out(problem, cls, solver, sparse):
     X = X.astype(np.float32)
     if sparse:
         X = sp.csr_matrix(X)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est = cls(
-            hidden_layer_sizes=(4,), solver=solver, max_iter=10, random_state=0
-        ).fit(X, y)
+    est = cls(hidden_layer_sizes=(4,), solver=solver, max_iter=10, random_state=0).fit(
+        X, y
+    )
     assert all(W.dtype == np.float32 for W in est.coefs_ + est.intercepts_)
     for out in (
         est.predict_proba(X),
@@ -810,6 +761,7 @@ def test_property_float32_in_float32_out(problem, cls, solver, sparse):
         assert np.isfinite(out).all()
 
 
+@ignore_convergence
 @pytest.mark.parametrize(
     "first, then",
     [
@@ -825,11 +777,9 @@ def test_warm_start_across_a_change_of_stopping_rule_or_solver(first, then):
     clf = ScratchMLPClassifier(
         hidden_layer_sizes=(5,), max_iter=5, warm_start=True, random_state=0, **first
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(X, y)
-        before = [W.copy() for W in clf.coefs_]
-        clf.set_params(**then).fit(X, y)
+    clf.fit(X, y)
+    before = [W.copy() for W in clf.coefs_]
+    clf.set_params(**then).fit(X, y)
     assert not all(np.array_equal(a, b) for a, b in zip(before, clf.coefs_))
     assert all(np.isfinite(W).all() for W in clf.coefs_)
     if then.get("early_stopping"):

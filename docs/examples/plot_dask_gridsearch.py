@@ -9,7 +9,8 @@ a cluster -- and checks that both find the same parameters with the same
 scores. See :ref:`scaling-out` for the full story: a cluster of several
 machines, workers and BLAS threads, and training on data larger than memory.
 
-It needs the ``distributed`` extra: ``pip install "skmlp[distributed]"``.
+It needs Dask's ``distributed``: ``pip install "skmlp[distributed]"`` (the
+``docs`` extra, which builds this page, includes it too).
 """
 
 # %%

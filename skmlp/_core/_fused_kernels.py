@@ -55,6 +55,25 @@ def _segment(i, hi, bounds, l1, l2, zero):
     return min(hi, bounds[j + 1]), l1[j], l2[j]
 
 
+# Each update kernel splits the vector into nc contiguous chunks (one per
+# thread), cuts each chunk at the penalty's range bounds and runs the rule's
+# loop on slices: a loop over range(len(slice)) is vectorised by LLVM, one
+# over range(i, end) is not (numba's negative-index handling gets in the way).
+
+
+@_jit()
+def _adam_loop(p, gr, m, v, b1, omb1, b2, omb2, eps, nlr, a1, a2):
+    has1, has2 = a1 != 0, a2 != 0
+    for q in range(p.shape[0]):
+        x = p[q]
+        g = _pen_grad(gr[q], x, a1, a2, has1, has2)
+        mq = m[q] * b1 + g * omb1
+        vq = v[q] * b2 + (g * g) * omb2
+        m[q] = mq
+        v[q] = vq
+        p[q] = x + (mq / (np.sqrt(vq) + eps)) * nlr
+
+
 @_jit(parallel=True)
 def adam(p, gr, m, v, c, bounds, l1, l2, nc):
     b1, omb1, b2, omb2, eps, nlr = c[0], c[1], c[2], c[3], c[4], c[5]
@@ -63,17 +82,30 @@ def adam(p, gr, m, v, c, bounds, l1, l2, nc):
     for t in prange(nc):
         i, hi = t * n // nc, (t + 1) * n // nc
         while i < hi:
-            end, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
-            has1, has2 = a1 != 0, a2 != 0
-            for q in range(i, end):
-                x = p[q]
-                g = _pen_grad(gr[q], x, a1, a2, has1, has2)
-                mq = m[q] * b1 + g * omb1
-                vq = v[q] * b2 + (g * g) * omb2
-                m[q] = mq
-                v[q] = vq
-                p[q] = x + (mq / (np.sqrt(vq) + eps)) * nlr
-            i = end
+            e, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
+            _adam_loop(
+                p[i:e], gr[i:e], m[i:e], v[i:e], b1, omb1, b2, omb2, eps, nlr, a1, a2
+            )
+            i = e
+
+
+@_jit()
+def _momentum_loop(p, gr, vel, mu, nlr, a1, a2, nesterov):
+    has1, has2 = a1 != 0, a2 != 0
+    if nesterov:
+        for q in range(p.shape[0]):
+            x = p[q]
+            step = _pen_grad(gr[q], x, a1, a2, has1, has2) * nlr
+            vq = vel[q] * mu + step
+            vel[q] = vq
+            p[q] = (x + step) + vq * mu
+    else:
+        for q in range(p.shape[0]):
+            x = p[q]
+            step = _pen_grad(gr[q], x, a1, a2, has1, has2) * nlr
+            vq = vel[q] * mu + step
+            vel[q] = vq
+            p[q] = x + vq
 
 
 @_jit(parallel=True)
@@ -84,23 +116,20 @@ def sgd(p, gr, vel, c, bounds, l1, l2, nesterov, nc):
     for t in prange(nc):
         i, hi = t * n // nc, (t + 1) * n // nc
         while i < hi:
-            end, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
-            has1, has2 = a1 != 0, a2 != 0
-            if nesterov:
-                for q in range(i, end):
-                    x = p[q]
-                    step = _pen_grad(gr[q], x, a1, a2, has1, has2) * nlr
-                    vq = vel[q] * mu + step
-                    vel[q] = vq
-                    p[q] = (x + step) + vq * mu
-            else:
-                for q in range(i, end):
-                    x = p[q]
-                    step = _pen_grad(gr[q], x, a1, a2, has1, has2) * nlr
-                    vq = vel[q] * mu + step
-                    vel[q] = vq
-                    p[q] = x + vq
-            i = end
+            e, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
+            _momentum_loop(p[i:e], gr[i:e], vel[i:e], mu, nlr, a1, a2, nesterov)
+            i = e
+
+
+@_jit()
+def _rmsprop_loop(p, gr, G, rho, omrho, eps, nlr, a1, a2):
+    has1, has2 = a1 != 0, a2 != 0
+    for q in range(p.shape[0]):
+        x = p[q]
+        g = _pen_grad(gr[q], x, a1, a2, has1, has2)
+        Gq = G[q] * rho + (g * g) * omrho
+        G[q] = Gq
+        p[q] = x + (g / (np.sqrt(Gq) + eps)) * nlr
 
 
 @_jit(parallel=True)
@@ -111,12 +140,6 @@ def rmsprop(p, gr, G, c, bounds, l1, l2, nc):
     for t in prange(nc):
         i, hi = t * n // nc, (t + 1) * n // nc
         while i < hi:
-            end, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
-            has1, has2 = a1 != 0, a2 != 0
-            for q in range(i, end):
-                x = p[q]
-                g = _pen_grad(gr[q], x, a1, a2, has1, has2)
-                Gq = G[q] * rho + (g * g) * omrho
-                G[q] = Gq
-                p[q] = x + (g / (np.sqrt(Gq) + eps)) * nlr
-            i = end
+            e, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
+            _rmsprop_loop(p[i:e], gr[i:e], G[i:e], rho, omrho, eps, nlr, a1, a2)
+            i = e

@@ -292,6 +292,17 @@ def test_zipmap_columns(fitted, target):
     np.testing.assert_allclose(proba, model.predict_proba(X), rtol=0, atol=1e-5)
 
 
+@pytest.mark.parametrize("target", ["strings", "multilabel3"])
+def test_output_class_labels(fitted, target):
+    model = fitted("mlp", target, (3,), "relu", np.float32)
+    X = make_data(target, n=40, seed=1)[0].astype(np.float32)
+    options = {"zipmap": False, "output_class_labels": True}
+    label, proba, classes = run(skmlp.onnx.to_onnx(model, X[:1], options=options), X)
+    np.testing.assert_array_equal(classes, model.classes_)
+    np.testing.assert_array_equal(label, model.predict(X))
+    np.testing.assert_allclose(proba, model.predict_proba(X), rtol=0, atol=1e-5)
+
+
 # -- errors ----------------------------------------------------------------------
 
 

@@ -1,8 +1,10 @@
-"""The benchmark harness runs end to end (a smoke test: no timing is asserted)."""
+"""The benchmark harness runs end to end (smoke tests: no timing is asserted),
+and its floor contenders compute the products they claim to."""
 
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
@@ -10,6 +12,7 @@ RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 
 @pytest.fixture(scope="module")
 def bench():
+    # run.py puts benchmarks/ on sys.path and imports the mlpbench package
     spec = importlib.util.spec_from_file_location("skmlp_bench_run", RUN)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -40,3 +43,111 @@ def test_quick_benchmark_runs_and_reports_every_figure(bench):
         by[("adam-64-f64", "sklearn")]["accuracy"], abs=0.01
     )
     assert "| row" in report["table"]
+    assert report["latency"] == []  # no prediction row was asked for
+
+
+@pytest.fixture(scope="module")
+def mixed(bench):
+    """One quick run of a minibatch row, an L-BFGS row and a prediction row with
+    the floors, onnxruntime and skmlp on torch tensors (on the CPU)."""
+    return bench.main(
+        [
+            "--quick",
+            "--rows",
+            "adam-64-f64",
+            "lbfgs-digits",
+            "predict-1-*",
+            "--contenders",
+            "skmlp",
+            "gemm",
+            "floor",
+            "onnx",
+            "skmlp-torch",
+            "--device",
+            "cpu",
+        ]
+    )
+
+
+def test_floor_contenders_give_the_floor_ratios(mixed):
+    by = {
+        (r["row"], r["key"]): r for r in mixed["results"] if r["key"] != "skmlp-torch"
+    }
+    assert not any(r["error"] for r in by.values())
+    # the floors exist for the minibatch row only
+    assert {key for row, key in by if row == "lbfgs-digits"} == {"skmlp"}
+    assert by[("lbfgs-digits", "skmlp")]["ratio_floor"] is None
+    ours = by[("adam-64-f64", "skmlp")]
+    assert ours["ratio_floor"] > 0 and ours["ratio_gemm_only"] > 0
+    for key in ("gemm", "floor"):
+        floor = by[("adam-64-f64", key)]
+        assert floor["n_iter"] == ours["n_iter"] and floor["s_per_epoch"] > 0
+        assert floor["accuracy"] is None  # it trains nothing
+    assert by[("adam-64-f64", "floor")]["detail"].startswith("optimizer pass: ")
+    assert by[("adam-64-f64", "floor")]["ratio_floor"] == 1.0
+    header = mixed["table"].splitlines()[0]
+    assert "ratio vs floor" in header and "ratio vs GEMM-only" in header
+
+
+def test_gemm_only_network_multiplies_like_backpropagation():
+    from mlpbench.floor import _Network  # importable once run.py has loaded
+
+    rng = np.random.default_rng(1)
+    net = _Network([5, 4, 3], batch_size=6, dtype=np.float64, rng=rng)
+    net.A[0][:] = rng.standard_normal((6, 5))
+    net.products(4)  # a short last batch: the first 4 rows
+    A0, (W0, W1), dZ1 = net.A[0][:4], net.W, net.dZ[1][:4]
+    np.testing.assert_allclose(net.A[1][:4], A0 @ W0)
+    np.testing.assert_allclose(net.A[2][:4], net.A[1][:4] @ W1)
+    np.testing.assert_allclose(net.dW[1], net.A[1][:4].T @ dZ1)
+    np.testing.assert_allclose(net.dZ[0][:4], dZ1 @ W1.T)
+    np.testing.assert_allclose(net.dW[0], A0.T @ net.dZ[0][:4])
+    assert len(net.dZ) == 2  # no gradient buffer for the input
+    # the weights are views of the flat parameters the optimizer pass streams over
+    assert np.shares_memory(net.W[0], net.params)
+    assert np.shares_memory(net.dW[1], net.grad)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_optimizer_pass_streams_without_changing_the_weights(dtype):
+    from mlpbench.floor import optimizer_pass
+
+    name, step = optimizer_pass(1000, dtype, 1)
+    p = np.linspace(-1, 1, 1000, dtype=dtype)
+    g = np.linspace(0.5, 2, 1000, dtype=dtype)
+    m, v = np.zeros_like(p), np.zeros_like(p)
+    before = p.copy()
+    step(p, g, m, v, np.dtype(dtype).type(0))
+    np.testing.assert_array_equal(p, before)  # step size 0: the GEMM inputs stay
+    assert np.all(m > 0) and np.all(v > 0)  # the moments were written
+    assert name.startswith(("numba", "NumPy"))
+
+
+def test_prediction_rows_time_every_predictor(mixed):
+    latency = {r["key"]: r for r in mixed["latency"]}
+    onnx_runs = "onnx" not in mixed["missing"]
+    assert set(latency) == {"skmlp"} | ({"onnx"} if onnx_runs else set())
+    for r in latency.values():
+        assert r["error"] is None and r["s_per_call"] > 0 and r["n_predict"] == 1
+    if onnx_runs:  # onnxruntime runs skmlp's own network
+        assert latency["onnx"]["max_abs_diff"] < 1e-5
+    else:
+        assert any(note.startswith("onnx not run: ") for note in mixed["notes"])
+    assert "| predict-1-256x256-f32" in mixed["latency_table"]
+
+
+def test_device_contender_reports_instead_of_crashing(mixed):
+    if "skmlp-torch" in mixed["missing"]:
+        pytest.skip(mixed["missing"]["skmlp-torch"])
+    (ours,) = [r for r in mixed["results"] if r["key"] == "skmlp-torch"]
+    assert ours["row"] == "adam-64-f64" and ours["contender"] == "skmlp (torch cpu)"
+    if ours["error"] is None:  # array-API support in skmlp
+        assert 0 <= ours["accuracy"] <= 1
+    else:  # not (yet), or SCIPY_ARRAY_API unset: a note names it and the error
+        failed = [n for n in mixed["notes"] if "skmlp (torch cpu)" in n]
+        assert failed and ours["error"] in failed[0]
+
+
+def test_array_api_contender_needs_a_device(bench):
+    with pytest.raises(SystemExit):
+        bench.main(["--quick", "--contenders", "skmlp-torch"])

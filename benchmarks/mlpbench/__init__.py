@@ -1,0 +1,14 @@
+"""The benchmark behind ``benchmarks/run.py``, in small modules.
+
+- ``rows``: what each row trains (and the prediction-latency rows);
+- ``data``: the data sets, generated once per run;
+- ``contenders``: the estimators a row compares, made alike;
+- ``torch_mlp``: the plain PyTorch loop;
+- ``floor``: the physical-floor contenders (GEMM only, and GEMM plus the
+  unavoidable data traffic);
+- ``measure``: timing, memory and GEMM throughput;
+- ``running``: the interleaved runs of the training rows;
+- ``latency``: the prediction-latency rows;
+- ``report``: the table, the notes, JSON, markdown and the plot;
+- ``cli``: the command line, ``main(argv)``.
+"""

@@ -1,0 +1,188 @@
+"""Physical-floor contenders: the least work any implementation of a row must do.
+
+"GEMM only" runs the network's matrix products alone, batch by batch, in the
+row's dtype on preallocated buffers: forward ``Z = A W`` per layer, backward
+``dW = A^T dZ`` per layer and ``dA = dZ W^T`` for every layer but the first.
+Same batch size, same number of batches per epoch (the last one shorter when
+the batch size does not divide the training set).
+
+"floor" adds the data no implementation can skip: each epoch a fresh
+permutation and, each step, the gather of the batch rows into a buffer
+(``np.take(..., out=...)``), and one streaming pass over the parameters, the
+gradient and Adam's two moments (read p, g, m, v; write p, m, v).  That pass is
+the fastest of the kernels available here, chosen by timing them once on the
+row's parameter count: a fused numba loop (serial, and parallel when the run
+has more than one thread) when numba is importable, and the cheapest NumPy
+expression of the same traffic (three in-place ufunc passes) in any case.  Its
+step size is 0, so the weights -- the GEMM inputs -- stay the same across
+epochs: the traffic is the same, and no value can overflow into a slow path.
+
+Neither contender computes activations, a loss, biases' gradients or the
+optimizer's arithmetic: they bound from below what a training step costs.
+"""
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .rows import SEED
+
+_KERNELS = {}  # (n_params, dtype, n_threads) -> (name, function)
+_BETA1, _BETA2 = 0.9, 0.999
+
+
+def _numpy_pass(p, g, m, v, lr):
+    """Reads p, g, m, v and writes p, m, v in three passes (all values bounded)."""
+    np.maximum(m, g, out=m)
+    np.minimum(v, m, out=v)
+    np.multiply(p, 1 - lr, out=p)
+
+
+def _numba_passes():
+    """{name: fused loop} compiled by numba, or {} without numba."""
+    try:
+        import numba
+    except ImportError:
+        return {}
+
+    def stream(p, g, m, v, b1, b2, lr):
+        for i in numba.prange(p.shape[0]):
+            gi = g[i]
+            mi = b1 * m[i] + gi
+            m[i] = mi
+            v[i] = b2 * v[i] + gi * gi
+            p[i] -= lr * mi
+
+    serial = numba.njit(fastmath=True, nogil=True)(stream)
+    parallel = numba.njit(fastmath=True, nogil=True, parallel=True)(stream)
+    return {"numba fused loop": serial, "numba fused loop, parallel": parallel}
+
+
+def _wrap(fused, dtype):
+    b1, b2 = dtype.type(_BETA1), dtype.type(_BETA2)
+    return lambda p, g, m, v, lr: fused(p, g, m, v, b1, b2, lr)
+
+
+def _best_of(candidates, n_params, dtype):
+    """The candidate that streams `n_params` values of `dtype` fastest."""
+    p, g, m, v = (np.full(n_params, 0.5, dtype=dtype) for _ in range(4))
+    lr = dtype.type(0)
+    timings = {}
+    for name, function in candidates.items():
+        function(p, g, m, v, lr)  # compiles numba's loops, touches the pages
+        best = math.inf
+        for _ in range(7):
+            t0 = time.perf_counter()
+            function(p, g, m, v, lr)
+            best = min(best, time.perf_counter() - t0)
+        timings[name] = best
+    name = min(timings, key=timings.get)
+    return name, candidates[name]
+
+
+def optimizer_pass(n_params, dtype, n_threads):
+    """(name, function(p, g, m, v, lr)): the fastest streaming pass found here."""
+    dtype = np.dtype(dtype)
+    key = (n_params, dtype.name, n_threads)
+    if key not in _KERNELS:
+        candidates = {"NumPy, 3 in-place passes": _numpy_pass}
+        for name, fused in _numba_passes().items():
+            if n_threads > 1 or "parallel" not in name:
+                candidates[name] = _wrap(fused, dtype)
+        if n_threads > 1 and len(candidates) > 1:
+            import numba
+
+            numba.set_num_threads(min(n_threads, numba.config.NUMBA_NUM_THREADS))
+        _KERNELS[key] = _best_of(candidates, n_params, dtype)
+    return _KERNELS[key]
+
+
+class _Network:
+    """Preallocated buffers of one network: flat parameters and gradient (the
+    weight matrices are views into them), Adam's moments, activations and their
+    gradients for one batch."""
+
+    def __init__(self, sizes, batch_size, dtype, rng):
+        shapes = list(zip(sizes[:-1], sizes[1:], strict=True))
+        n_params = sum(a * b + b for a, b in shapes)
+        self.params = np.empty(n_params, dtype=dtype)
+        self.grad = np.zeros(n_params, dtype=dtype)
+        self.m = np.zeros(n_params, dtype=dtype)
+        self.v = np.zeros(n_params, dtype=dtype)
+        self.W, self.dW, start = [], [], 0
+        for fan_in, fan_out in shapes:
+            stop = start + fan_in * fan_out
+            bound = (6 / (fan_in + fan_out)) ** 0.5  # Glorot, as MLPClassifier
+            self.params[start : stop + fan_out] = rng.uniform(
+                -bound, bound, stop + fan_out - start
+            )
+            self.W.append(self.params[start:stop].reshape(fan_in, fan_out))
+            self.dW.append(self.grad[start:stop].reshape(fan_in, fan_out))
+            start = stop + fan_out  # the biases follow their weights
+        self.A = [np.zeros((batch_size, k), dtype=dtype) for k in sizes]
+        self.dZ = [np.zeros((batch_size, k), dtype=dtype) for k in sizes[1:]]
+        self.dZ[-1][:] = rng.uniform(-1, 1, self.dZ[-1].shape)
+
+    def products(self, b):
+        """The matrix products of one step on the first `b` rows of the buffers."""
+        A, dZ = [a[:b] for a in self.A], [d[:b] for d in self.dZ]
+        for layer, W in enumerate(self.W):
+            np.matmul(A[layer], W, out=A[layer + 1])
+        for layer in reversed(range(len(self.W))):
+            np.matmul(A[layer].T, dZ[layer], out=self.dW[layer])
+            if layer > 0:  # no gradient for the input
+                np.matmul(dZ[layer], self.W[layer].T, out=dZ[layer - 1])
+
+
+@dataclass
+class FloorNet:
+    """The "GEMM only" (with_data=False) or "floor" (with_data=True) contender."""
+
+    hidden: tuple
+    batch_size: int
+    max_iter: int
+    with_data: bool
+    n_threads: int
+
+    def _sizes(self, X, y):
+        n_classes = len(np.unique(y))
+        return [X.shape[1], *self.hidden, 1 if n_classes == 2 else n_classes]
+
+    def prepare(self, X, y):
+        """Chooses (and compiles) the optimizer pass for this network, once."""
+        if self.with_data:
+            sizes = self._sizes(X, y)
+            n_params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+            optimizer_pass(n_params, X.dtype, self.n_threads)
+
+    def fit(self, X, y):
+        rng = np.random.default_rng(SEED)
+        batch = min(self.batch_size, len(X))
+        net = _Network(self._sizes(X, y), batch, X.dtype, rng)
+        net.A[0][:] = X[:batch]
+        self.kernel_, step = None, None
+        if self.with_data:
+            self.kernel_, step = optimizer_pass(
+                len(net.params), X.dtype, self.n_threads
+            )
+        lr = X.dtype.type(0)
+        for _ in range(self.max_iter):
+            order = rng.permutation(len(X)) if self.with_data else None
+            for start in range(0, len(X), batch):
+                b = min(batch, len(X) - start)
+                if self.with_data:
+                    np.take(X, order[start : start + b], axis=0, out=net.A[0][:b])
+                net.products(b)
+                if self.with_data:
+                    step(net.params, net.grad, net.m, net.v, lr)
+        self.n_iter_ = self.max_iter
+        return self
+
+    @property
+    def detail(self):
+        """What the run should say about this contender (for the notes)."""
+        if self.with_data:
+            return f"optimizer pass: {self.kernel_}"
+        return None

@@ -1,0 +1,236 @@
+"""What a run reports: environment, tables, notes, JSON and markdown files."""
+
+import importlib
+import json
+import os
+import platform
+
+from .contenders import REFERENCE
+from .rows import ROWS
+from .util import fmt, threads_text
+
+# the optional modules, listed when one of these contenders was asked for
+OPTIONAL_MODULES = {
+    "skmlp": {"skmlp", "skmlp-torch", "onnx"},
+    "torch": {"torch", "skmlp-torch"},
+    "onnxruntime": {"onnx"},
+}
+
+
+def versions(contender_keys):
+    found = {"python": platform.python_version()}
+    for module in ["numpy", "scipy", "sklearn", "threadpoolctl", *OPTIONAL_MODULES]:
+        if not OPTIONAL_MODULES.get(module, set(contender_keys)) & set(contender_keys):
+            continue
+        try:
+            found[module] = importlib.import_module(module).__version__
+        except Exception as exc:
+            found[module] = f"not importable ({type(exc).__name__})"
+    return found
+
+
+def describe_pools(pools):
+    """One line per pool, 'openblas 0.3.30 SkylakeX pthreads, 2 threads: lib….so'."""
+    lines = []
+    for pool in pools:
+        keys = ["internal_api", "version", "architecture", "threading_layer"]
+        name = " ".join(str(pool[key]) for key in keys if pool.get(key))
+        library = os.path.basename(pool["filepath"])
+        lines.append(f"{name}, {threads_text(pool['num_threads'])}: {library}")
+    return lines
+
+
+def load_average():
+    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+
+
+# header, alignment, how to show a result; a failed contender keeps the first 3
+_NAMING = [
+    ("row", "<", lambda r: r["row"]),
+    ("contender", "<", lambda r: r["contender"]),
+    ("threads", ">", lambda r: str(r["threads"])),
+]
+COLUMNS = [
+    *_NAMING,
+    ("epochs", ">", lambda r: fmt(r.get("n_iter"), "d")),
+    ("fit s", ">", lambda r: fmt(r.get("fit_s"), ".3g")),
+    ("s/epoch", ">", lambda r: fmt(r.get("s_per_epoch"), ".3g")),
+    ("ratio vs sklearn", ">", lambda r: fmt(r.get("ratio"), ".2f")),
+    ("ratio vs floor", ">", lambda r: fmt(r.get("ratio_floor"), ".2f")),
+    ("ratio vs GEMM-only", ">", lambda r: fmt(r.get("ratio_gemm_only"), ".2f")),
+    ("peak MiB", ">", lambda r: fmt(r.get("peak_mib"), ".3g")),
+    ("accuracy", ">", lambda r: fmt(r.get("accuracy"), ".4f")),
+    ("log-loss", ">", lambda r: fmt(r.get("log_loss"), ".5f")),
+    ("% GEMM", ">", lambda r: fmt(r.get("gemm_pct"), ".0f")),
+]
+
+LATENCY_COLUMNS = [
+    *_NAMING,
+    ("rows", ">", lambda r: str(r["n_predict"])),
+    ("calls/block", ">", lambda r: fmt(r.get("calls_per_block"), "d")),
+    ("s/call", ">", lambda r: fmt(r.get("s_per_call"), ".3g")),
+    ("rows/s", ">", lambda r: fmt(r.get("rows_per_s"), ".3g")),
+    ("ratio vs sklearn", ">", lambda r: fmt(r.get("ratio"), ".2f")),
+    ("max abs diff vs skmlp", ">", lambda r: fmt(r.get("max_abs_diff"), ".1e")),
+]
+
+
+def format_table(results, columns=COLUMNS):
+    """One aligned markdown table; a failed contender gets 'failed' in its cells."""
+    lines = [[head for head, _, _ in columns]]
+    for r in results:
+        cells = [show(r) for _, _, show in columns]
+        if r.get("error"):  # the error itself is in the notes
+            n = len(_NAMING)
+            cells[n:] = ["failed"] + [""] * (len(columns) - n - 1)
+        lines.append(cells)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(columns))]
+    rule = [
+        (":" + "-" * (w - 1)) if a == "<" else ("-" * (w - 1) + ":")
+        for w, (_, a, _) in zip(widths, columns, strict=True)
+    ]
+    lines.insert(1, rule)
+    return "\n".join(
+        "| "
+        + " | ".join(
+            format(c, a + str(w))
+            for c, w, (_, a, _) in zip(line, widths, columns, strict=True)
+        )
+        + " |"
+        for line in lines
+    )
+
+
+COLUMN_NOTES = [
+    "ratio vs sklearn: s/epoch / s/epoch of the row's scikit-learn contender, "
+    "same threads, median of per-repeat pairs; < 1 is faster.",
+    "ratio vs floor, ratio vs GEMM-only: s/epoch / s/epoch of the row's 'floor' "
+    "and 'GEMM only' contenders, median of per-repeat pairs (on skmlp's line: "
+    "skmlp / floor and skmlp / GEMM-only). GEMM only: the network's matrix "
+    "products alone (forward, weight gradients, input gradients but the first "
+    "layer's); floor: those plus the shuffled batch gather and one streaming "
+    "pass over parameters, gradient and Adam's moments. Minibatch rows only.",
+    "epochs: n_iter_; for the L-BFGS rows an 'epoch' is one L-BFGS iteration.",
+    "peak MiB: tracemalloc peak of a separate untimed fit (1 epoch for the "
+    "stochastic rows); n/a for PyTorch, whose allocator tracemalloc cannot see "
+    "(on a CUDA device: torch.cuda.max_memory_allocated).",
+    "% GEMM: n*(6*sum(in*out) - 2*d*h1) FLOPs per epoch / s/epoch / NumPy's "
+    "matmul FLOP/s (the 'NumPy matmul' line); PyTorch multiplies with its own "
+    "BLAS.",
+]
+
+LATENCY_NOTE = (
+    "prediction rows: predict_proba of a (256, 256) float32 network fitted for "
+    "1 epoch on 5000 training rows of the synthetic data (skmlp and "
+    "MLPClassifier alike); onnxruntime runs skmlp's network exported by "
+    "skmlp.onnx.to_onnx (zipmap off), with intra-op threads = BLAS threads. "
+    "s/call: median over interleaved blocks of calls; max abs diff: largest "
+    "|probability - skmlp's| on the same rows."
+)
+
+
+def _details(results):
+    return [
+        f"{r['row']} / {r['contender']} / {threads_text(r['threads'])}: {r['detail']}"
+        for r in results
+        if r.get("detail")
+    ]
+
+
+def _errors(results):
+    return [
+        f"{r['row']} / {r['contender']} / {threads_text(r['threads'])} failed: "
+        f"{r['error']}"
+        for r in results
+        if r.get("error")
+    ]
+
+
+def notes(report):
+    results, latency = report["results"], report.get("latency", [])
+    found = list(COLUMN_NOTES)
+    if any(r["contender"].endswith("(no dropout)") for r in results):
+        found.append(
+            "dropout row: MLPClassifier has no dropout; it trains the same "
+            "architecture without, which is less work: a ratio below 1 is "
+            "conservative. The floors there are those of the network without "
+            "dropout."
+        )
+    if latency:
+        found.append(LATENCY_NOTE)
+    found += [f"{key} not run: {why}" for key, why in report["missing"].items()]
+    found += report["checks"]
+    found += _details(results)
+    found += _errors(results) + _errors(latency)
+    return found
+
+
+def logistic_checks(results):
+    """skmlp's no-hidden-layer net must reach LogisticRegression's log-loss."""
+    done = {(r["row"], r["threads"], r["key"]): r for r in results if not r["error"]}
+    found = []
+    for (row, threads, key), ours in done.items():
+        theirs = done.get((row, threads, REFERENCE))
+        if key == "skmlp" and ROWS[row].logistic and theirs is not None:
+            gap = abs(ours["log_loss"] - theirs["log_loss"])
+            verdict = "ok" if gap < 1e-4 else "NOT EQUAL"
+            found.append(
+                f"{row} ({threads_text(threads)}): |log-loss(skmlp) - "
+                f"log-loss(LogisticRegression)| = {gap:.2e} (< 1e-4: {verdict})"
+            )
+    return found
+
+
+def environment_lines(report):
+    return [
+        f"command: {report['command']}",
+        f"date: {report['date']}   machine: {report['machine']}",
+        "versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items()),
+        *("BLAS/OpenMP: " + pool for pool in report["blas"]),
+    ]
+
+
+def gemm_line(gemm):
+    return "NumPy matmul GFLOP/s: " + ", ".join(
+        f"{dtype} {threads_text(threads)} {flops / 1e9:.1f}"
+        for dtype, by_threads in gemm.items()
+        for threads, flops in by_threads.items()
+    )
+
+
+def load_line(report):
+    return (
+        f"load average before: {report['load_before']}, after: {report['load_after']}"
+    )
+
+
+def tables(report):
+    """The training table, and the latency table under it when there is one."""
+    found = [report["table"]] if report["results"] else []
+    if report.get("latency_table"):
+        found.append(report["latency_table"])
+    return "\n\n".join(found)
+
+
+def write_markdown(report, path):
+    header = [*environment_lines(report), gemm_line(report["gemm_flops"])]
+    text = "\n".join(
+        [
+            "# skmlp benchmark",
+            "",
+            *(f"- {line}" for line in [*header, load_line(report)]),
+            "",
+            tables(report),
+            "",
+            *(f"- {note}" for note in report["notes"]),
+            "",
+        ]
+    )
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def write_json(report, path):
+    kept = {k: v for k, v in report.items() if k not in ("table", "latency_table")}
+    with open(path, "w") as f:
+        json.dump(kept, f, indent=1)

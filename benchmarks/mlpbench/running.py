@@ -1,0 +1,166 @@
+"""The training rows, each contender timed interleaved with the others."""
+
+import os
+import time
+import traceback
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
+
+from .contenders import FLOORS, REFERENCE, Settings
+from .measure import (
+    flops_per_epoch,
+    held_out_scores,
+    n_iter_of,
+    peak_fit_mib,
+    timed_fit,
+)
+from .rows import Row
+from .util import fmt, log, threads_text
+
+
+@dataclass(frozen=True)
+class RowRun:
+    """One row in one thread setting: what run_row needs besides the contenders."""
+
+    name: str
+    row: Row
+    settings: Settings
+    data: tuple  # X_train, X_test, y_train, y_test
+    repeats: int
+
+
+def thread_counts(choice):
+    n_all = (
+        len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count()
+    )
+    return {"1": [1], "all": [n_all], "both": sorted({1, n_all})}[choice]
+
+
+def run_rows(rows, contenders, threads_list, repeats, data, device=None):
+    results = []
+    with warnings.catch_warnings():
+        # max_iter is reached on purpose
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for name, row in rows.items():
+            for n_threads in threads_list:
+                log(f"{name}, {threads_text(n_threads)}:")
+                with threadpool_limits(limits=n_threads):
+                    run = RowRun(
+                        name,
+                        row,
+                        Settings(n_threads, device),
+                        data.get(row.data, row.dtype),
+                        repeats,
+                    )
+                    results += run_row(run, contenders)
+    return results
+
+
+def run_row(run, contenders):
+    """Results of every contender on one row, timed interleaved."""
+    row, settings = run.row, run.settings
+    X_train, _, y_train, _ = run.data
+    makers = {
+        key: make
+        for key, make in contenders.items()
+        if make(row, row.epochs, settings) is not None
+    }
+    cells = {key: {"fit_seconds": [], "n_iter": [], "error": None} for key in makers}
+    # The untimed memory fit also warms each contender up.  One epoch is enough:
+    # the memory a stochastic fit needs does not grow with the epochs.
+    memory_iter = 1 if row.stochastic else row.epochs
+    for key, make in makers.items():
+        label, est = make(row, memory_iter, settings)
+        _record_memory_fit(cells[key], label, est, run)
+    keys = list(makers)
+    for repeat in range(run.repeats):
+        # rotate the order, so no contender always runs right after the same one
+        for key in keys[repeat % len(keys) :] + keys[: repeat % len(keys)]:
+            label, est = makers[key](row, row.epochs, settings)
+            _record_timed_fit(cells[key], label, est, run)
+
+    n_classes = len(np.unique(y_train))
+    layer_sizes = [X_train.shape[1], *row.hidden, 1 if n_classes == 2 else n_classes]
+    flops = flops_per_epoch(len(y_train), layer_sizes)
+    return [_summarise(run, key, cells, flops) for key in keys]
+
+
+def _attempt(cell, function, *args):
+    """function(*args), or None with the error kept: one failure spoils one cell."""
+    if cell["error"] is None:
+        try:
+            return function(*args)
+        except Exception as exc:
+            cell["error"] = f"{type(exc).__name__}: {exc}"
+            log(traceback.format_exc())
+    return None
+
+
+def _record_memory_fit(cell, label, est, run):
+    X, y, device = run.data[0], run.data[2], run.settings.device
+    cell["label"] = label  # named in the table even if it fails here
+    t0 = time.perf_counter()
+    cell["peak_mib"] = peak = _attempt(cell, peak_fit_mib, est, X, y, device)
+    seconds = time.perf_counter() - t0
+    log(f"  {label:<27} {fmt(peak, '.3g'):>8} MiB  (untimed fit, {seconds:.1f} s)")
+
+
+def _record_timed_fit(cell, label, est, run):
+    X, y, device = run.data[0], run.data[2], run.settings.device
+    seconds = _attempt(cell, timed_fit, est, X, y, device)
+    if seconds is not None:
+        cell["fit_seconds"].append(seconds)
+        cell["n_iter"].append(n_iter_of(est))
+        cell["label"], cell["estimator"] = label, est
+        log(f"  {label:<27} {seconds:8.3f} s  {n_iter_of(est)} epochs")
+
+
+def _per_epoch(cell):
+    return np.divide(cell["fit_seconds"], cell["n_iter"])
+
+
+def _paired_ratio(cell, other):
+    """Median over repeats of s/epoch divided by `other`'s in the same repeat (the
+    two fits ran side by side); None when `other` did not run or failed."""
+    if other is None or other["error"] is not None:
+        return None
+    return float(np.median(_per_epoch(cell) / _per_epoch(other)))
+
+
+def _summarise(run, key, cells, flops):
+    cell = cells[key]
+    result = {
+        "row": run.name,
+        "contender": cell.get("label") or key,
+        "key": key,
+        "threads": run.settings.n_threads,
+        "dtype": run.row.dtype,
+        "error": cell["error"],
+    }
+    if cell["error"] is not None:
+        return result
+    est = cell["estimator"]
+    accuracy, loss = held_out_scores(est, run.data[1], run.data[3])
+    result.update(
+        fit_seconds=cell["fit_seconds"],
+        n_iter=cell["n_iter"][-1],
+        fit_s=float(np.median(cell["fit_seconds"])),
+        s_per_epoch=float(np.median(_per_epoch(cell))),
+        peak_mib=cell["peak_mib"],
+        accuracy=accuracy,
+        log_loss=loss,
+        flops_per_epoch=flops,
+        gemm_pct=None,  # once the run's best GEMM throughput is known
+        ratio=_paired_ratio(cell, cells.get(REFERENCE)),
+    )
+    for name, floor in FLOORS.items():
+        result[name] = _paired_ratio(cell, cells.get(floor))
+    if getattr(est, "detail", None):
+        result["detail"] = est.detail
+    return result

@@ -1,0 +1,109 @@
+"""A plain PyTorch loop that trains MLPClassifier's network the way it does."""
+
+import numpy as np
+
+from .devices import on_device
+
+
+class TorchMLP:
+    """A plain PyTorch loop training MLPClassifier's network the way it does.
+
+    Same layers, ReLU, Glorot-uniform init, softmax cross-entropy, Adam
+    (lr 1e-3, betas 0.9/0.999, eps 1e-8), L2 on weights only with alpha / batch
+    size (MLPClassifier's scaling), reshuffled minibatches every epoch, the mean
+    loss of each epoch recorded; plus inverted dropout after each hidden layer.
+    The data and the network live on `device` (None: the CPU).
+    """
+
+    untraced_memory = True  # torch's allocator does not report to tracemalloc
+
+    def __init__(
+        self,
+        hidden_layer_sizes,
+        *,
+        batch_size,
+        max_iter,
+        alpha,
+        dropout,
+        random_state,
+        n_threads,
+        device=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.alpha = alpha
+        self.dropout = dropout
+        self.random_state = random_state
+        self.n_threads = n_threads
+        self.device = device
+
+    def _network(self, sizes, dtype):
+        import torch
+        from torch import nn
+
+        layers = []
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+            if layers:  # after a hidden layer: its activation, then dropout
+                layers.append(nn.ReLU())
+                if self.dropout:
+                    layers.append(nn.Dropout(self.dropout))
+            dense = nn.Linear(fan_in, fan_out, dtype=dtype)
+            bound = (6 / (fan_in + fan_out)) ** 0.5  # Glorot, as MLPClassifier
+            with torch.no_grad():
+                dense.weight.uniform_(-bound, bound)
+                dense.bias.uniform_(-bound, bound)
+            layers.append(dense)
+        return nn.Sequential(*layers).to(self.device)
+
+    def _optimizer(self, model):
+        import torch
+
+        weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
+        biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
+        return torch.optim.Adam(
+            [
+                {"params": weights, "weight_decay": self.alpha / self.batch_size},
+                {"params": biases, "weight_decay": 0.0},
+            ],
+            lr=1e-3,
+            betas=(0.9, 0.999),
+            eps=1e-8,
+        )
+
+    def fit(self, X, y):
+        import torch
+
+        torch.set_num_threads(self.n_threads)
+        torch.manual_seed(self.random_state)
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        X_t = on_device(X, self.device)
+        y_t = torch.asarray(y_encoded.astype(np.int64), device=self.device)
+        sizes = [X.shape[1], *self.hidden_layer_sizes, len(self.classes_)]
+        self.model_ = model = self._network(sizes, X_t.dtype)
+        optimizer = self._optimizer(model)
+        loss_fn = torch.nn.CrossEntropyLoss()
+        generator = torch.Generator().manual_seed(self.random_state)
+        model.train()
+        self.loss_curve_ = []
+        for _ in range(self.max_iter):
+            order = torch.randperm(len(y_t), generator=generator).to(self.device)
+            total = 0.0
+            for batch in torch.split(order, self.batch_size):
+                optimizer.zero_grad()
+                loss = loss_fn(model(X_t[batch]), y_t[batch])
+                loss.backward()
+                optimizer.step()
+                # kept on the device: no host round trip per batch
+                total = total + loss.detach() * len(batch)
+            self.loss_curve_.append(float(total) / len(y_t))
+        self.n_iter_ = self.max_iter
+        return self
+
+    def predict_proba(self, X):
+        import torch
+
+        self.model_.eval()
+        with torch.no_grad():
+            proba = torch.softmax(self.model_(on_device(X, self.device)), dim=1)
+        return proba.cpu().numpy()

@@ -3,11 +3,16 @@
 ``python benchmarks/summary.py benchmarks/results/full.json`` prints one
 markdown row per benchmark row and thread count: skmlp's seconds per epoch,
 its ratio to scikit-learn's (and PyTorch's ratio, when it ran), peak memory
-and accuracy of both, and skmlp's share of NumPy's GEMM throughput.
+and accuracy of both, skmlp's share of NumPy's GEMM throughput, and its time
+relative to the physical floor of the row (when the floor contenders ran).
 """
 
 import json
 import sys
+
+
+def _ratio(value):
+    return "–" if value is None else f"{value:.2f}"
 
 
 def summarize(report):
@@ -17,19 +22,19 @@ def summarize(report):
     lines = [
         "| row | BLAS threads | skmlp s/epoch | vs scikit-learn | PyTorch vs "
         "scikit-learn | peak MiB skmlp / sklearn | accuracy skmlp / sklearn "
-        "| skmlp % of GEMM |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|",
+        "| skmlp % of GEMM | skmlp / floor |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for (row, threads), c in by_key.items():
         ours, theirs, torch = c.get("skmlp"), c.get("sklearn"), c.get("torch")
         if ours is None or theirs is None or ours["error"] or theirs["error"]:
             continue
-        torch_ratio = f"{torch['ratio']:.2f}" if torch and not torch["error"] else "–"
+        torch_ratio = _ratio(torch["ratio"] if torch and not torch["error"] else None)
         lines.append(
             f"| {row} | {threads} | {ours['s_per_epoch']:.3g} | {ours['ratio']:.2f} "
             f"| {torch_ratio} | {ours['peak_mib']:.1f} / {theirs['peak_mib']:.1f} "
             f"| {ours['accuracy']:.4f} / {theirs['accuracy']:.4f} "
-            f"| {ours['gemm_pct']:.0f} |"
+            f"| {ours['gemm_pct']:.0f} | {_ratio(ours.get('ratio_floor'))} |"
         )
     return "\n".join(lines)
 

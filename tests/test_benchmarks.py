@@ -2,6 +2,7 @@
 and its floor contenders compute the products they claim to."""
 
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,16 +11,20 @@ import pytest
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 
 
-@pytest.fixture(scope="module")
-def bench():
-    # run.py puts benchmarks/ on sys.path and imports the mlpbench package
-    spec = importlib.util.spec_from_file_location("skmlp_bench_run", RUN)
+def _load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def test_quick_benchmark_runs_and_reports_every_figure(bench):
+@pytest.fixture(scope="module")
+def bench():
+    # run.py puts benchmarks/ on sys.path and imports the mlpbench package
+    return _load("skmlp_bench_run", RUN)
+
+
+def test_quick_benchmark_runs_and_reports_every_figure(bench, tmp_path):
     report = bench.main(
         [
             "--quick",
@@ -29,6 +34,10 @@ def test_quick_benchmark_runs_and_reports_every_figure(bench):
             "--contenders",
             "skmlp",
             "sklearn",
+            "--json",
+            str(tmp_path / "out" / "bench.json"),
+            "--markdown",
+            str(tmp_path / "bench.md"),
         ]
     )
     results = report["results"]
@@ -44,6 +53,12 @@ def test_quick_benchmark_runs_and_reports_every_figure(bench):
     )
     assert "| row" in report["table"]
     assert report["latency"] == []  # no prediction row was asked for
+    # what --json writes, summary.py condenses into the README's table
+    saved = json.loads((tmp_path / "out" / "bench.json").read_text())
+    assert saved["results"] == json.loads(json.dumps(results))
+    summary = _load("summary", RUN.parent / "summary.py").summarize(saved)
+    assert "| adam-64-f64 | 1 |" in summary and "| logistic-50000x200 | 1 |" in summary
+    assert report["table"] in (tmp_path / "bench.md").read_text()
 
 
 @pytest.fixture(scope="module")

@@ -152,6 +152,78 @@ def rmsprop(params, grads, cache, c, bounds, l1, l2):
     _get()["rmsprop"](params, grads, cache, c, bounds, l1, l2, _n_chunks(params))
 
 
+def bias_activation(Z, b, activation):
+    """Z += b, then Z = relu(Z) in the same pass (``activation`` 'relu'), in place.
+
+    ``activation`` 'identity' adds the bias only (the output layer). Equal to
+    ``Z += b; np.maximum(Z, 0, out=Z)``. Other activations are left to NumPy
+    and SciPy: numba's exp and tanh differ from theirs in the last bits.
+    """
+    if activation not in ("relu", "identity"):
+        raise ValueError(
+            f"activation must be 'relu' or 'identity'; got {activation!r}."
+        )
+    _check_batch(Z, "Z", Z.dtype)
+    if b.shape != (Z.shape[1],) or b.dtype != Z.dtype:
+        raise ValueError(f"b must have shape ({Z.shape[1]},) and dtype {Z.dtype}.")
+    _get()["bias_relu"](Z, b, activation == "relu", _n_column_blocks(Z))
+    return Z
+
+
+def relu_backward(A, dA, db, mask=None, rate=0.0):
+    """dA = dA * [A > 0] in place, and db = dA.sum(axis=0), in one pass.
+
+    With a dropout ``mask`` (boolean, as ``Dropout`` keeps it) of rate
+    ``rate``, dA is first multiplied by the mask and by 1 / (1 - rate), as
+    ``Dropout.backward`` does. ``A`` is the hidden layer's output before
+    dropout.
+    """
+    dtype = A.dtype
+    _check_batch(A, "A", dtype)
+    _check_batch(dA, "dA", dtype, A.shape)
+    if db.shape != (A.shape[1],) or db.dtype != dtype:
+        raise ValueError(f"db must have shape ({A.shape[1]},) and dtype {dtype}.")
+    if mask is None:
+        mask = np.zeros((0, 0), dtype=bool)
+    elif mask.shape != A.shape or mask.dtype != bool:
+        raise ValueError(f"mask must be a boolean array of shape {A.shape}.")
+    scale = dtype.type(1.0 / (1.0 - rate))
+    _get()["relu_backward"](A, dA, mask, scale, db, _n_column_blocks(A))
+    return dA
+
+
+def softmax_cross_entropy(Z, Y, sample_weight, B):
+    """The softmax head's loss, with dZ = (P - Y) w / B written over ``Z``.
+
+    ``sample_weight`` (or None: all ones) and ``B``, its sum, as the heads'
+    ``value_and_grad`` takes them.
+
+    One pass per row (log-sum-exp, loss, gradient); the loss is accumulated
+    in float64. Within a few units in the last place of
+    ``SoftmaxCrossEntropy.value_and_grad`` (numba's exp is not NumPy's).
+    """
+    _check_batch(Z, "Z", Z.dtype)
+    _check_batch(Y, "Y", Z.dtype, Z.shape)
+    if sample_weight is None:
+        row_scale = np.full(Z.shape[0], 1.0 / B, dtype=Z.dtype)
+    else:
+        row_scale = np.asarray(sample_weight / B, dtype=Z.dtype)
+    return float(_get()["softmax_cross_entropy"](Z, Y, row_scale))
+
+
+def _check_batch(a, name, dtype, shape=None):
+    if a.ndim != 2 or not a.flags.c_contiguous or a.dtype != dtype:
+        raise ValueError(f"{name} must be a C-contiguous 2-d {dtype} array.")
+    if shape is not None and a.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}; got {a.shape}.")
+
+
+def _n_column_blocks(Z):
+    # blocks of at least 16 columns, and _MIN_CHUNK elements, per thread
+    n_threads = _get()["get_num_threads"]()
+    return max(1, min(n_threads, Z.size // _MIN_CHUNK, Z.shape[1] // 16))
+
+
 def adam_step_size(lr, beta_1, beta_2, t):
     """Adam's lr_t at step t (>= 1), as ``optimizers.Adam`` computes it."""
     return lr * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
@@ -215,6 +287,9 @@ def _get():
             "adam": _fused_kernels.adam,
             "sgd": _fused_kernels.sgd,
             "rmsprop": _fused_kernels.rmsprop,
+            "bias_relu": _fused_kernels.bias_relu,
+            "relu_backward": _fused_kernels.relu_backward,
+            "softmax_cross_entropy": _fused_kernels.softmax_cross_entropy,
             "get_num_threads": numba.get_num_threads,
         }
     return _kernels

@@ -143,3 +143,79 @@ def rmsprop(p, gr, G, c, bounds, l1, l2, nc):
             e, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
             _rmsprop_loop(p[i:e], gr[i:e], G[i:e], rho, omrho, eps, nlr, a1, a2)
             i = e
+
+
+# -- forward and backward pieces of a dense layer -----------------------------
+# (n, w) C-contiguous batches; parallel over column blocks, so that each
+# column's sum runs over the rows in order, as NumPy's sum(axis=0) does.
+
+
+@_jit(parallel=True)
+def bias_relu(Z, b, relu, nc):
+    n, w = Z.shape
+    zero = np.zeros(1, dtype=Z.dtype)[0]
+    for t in prange(nc):
+        lo, hi = t * w // nc, (t + 1) * w // nc
+        bb = b[lo:hi]
+        for i in range(n):
+            row = Z[i, lo:hi]
+            if relu:
+                for j in range(row.shape[0]):
+                    z = row[j] + bb[j]
+                    # np.maximum(z, 0): a >= b or a is NaN ? a : b
+                    row[j] = z if (z >= zero or z != z) else zero
+            else:
+                for j in range(row.shape[0]):
+                    row[j] = row[j] + bb[j]
+
+
+@_jit(parallel=True)
+def relu_backward(A, dA, mask, scale, db, nc):
+    n, w = A.shape
+    zero = np.zeros(1, dtype=A.dtype)[0]
+    dropout = mask.shape[0] > 0
+    for t in prange(nc):
+        lo, hi = t * w // nc, (t + 1) * w // nc
+        acc = db[lo:hi]
+        for i in range(n):
+            a, d = A[i, lo:hi], dA[i, lo:hi]
+            if dropout:
+                m = mask[i, lo:hi]
+                for j in range(d.shape[0]):
+                    # (dA * M) * scale, then * [A > 0], as Dropout and ReLU do
+                    x = (d[j] if m[j] else d[j] * zero) * scale
+                    d[j] = x if a[j] > 0 else x * zero
+            else:
+                for j in range(d.shape[0]):
+                    x = d[j]
+                    d[j] = x if a[j] > 0 else x * zero
+            if i == 0:
+                for j in range(d.shape[0]):
+                    acc[j] = d[j]
+            else:
+                for j in range(d.shape[0]):
+                    acc[j] = acc[j] + d[j]
+
+
+@_jit()
+def softmax_cross_entropy(Z, Y, row_scale):
+    n, k = Z.shape
+    zero = np.zeros(1, dtype=Z.dtype)[0]
+    loss = 0.0
+    for i in range(n):
+        z, y, s = Z[i], Y[i], row_scale[i]
+        mx = z[0]
+        for j in range(1, k):
+            if z[j] > mx:
+                mx = z[j]
+        total = zero
+        for j in range(k):
+            total += np.exp(z[j] - mx)
+        lse = np.log(total)
+        li = 0.0
+        for j in range(k):
+            lp = (z[j] - mx) - lse
+            li -= y[j] * lp
+            z[j] = (np.exp(lp) - y[j]) * s
+        loss += li * s
+    return loss

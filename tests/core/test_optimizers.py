@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skmlp._core.optimizers import BLOCK_SIZE, OPTIMIZERS, SGD, Adagrad, Adam, RMSprop
+from skmlp._core.optimizers import (
+    BLOCK_SIZE,
+    OPTIMIZERS,
+    SGD,
+    Adagrad,
+    Adam,
+    RMSprop,
+    make_optimizer,
+)
 
 N = 7
 
@@ -132,11 +140,98 @@ def assert_state_equal(actual, expected, rtol=1e-13):
 
 def test_registry():
     assert OPTIMIZERS == {
-        "sgd": SGD,
-        "adagrad": Adagrad,
-        "rmsprop": RMSprop,
-        "adam": Adam,
+        "sgd": (SGD, {"momentum": "momentum", "nesterov": "nesterovs_momentum"}),
+        "adagrad": (Adagrad, {"epsilon": "epsilon"}),
+        "rmsprop": (RMSprop, {"rho": "rho", "epsilon": "epsilon"}),
+        "adam": (
+            Adam,
+            {"beta_1": "beta_1", "beta_2": "beta_2", "epsilon": "epsilon"},
+        ),
     }
+
+
+# the estimator's parameters, every value distinct from the rules' defaults,
+# plus parameters no rule takes
+SETTINGS = {
+    "momentum": 0.7,
+    "nesterovs_momentum": False,
+    "epsilon": 3e-6,
+    "rho": 0.8,
+    "beta_1": 0.85,
+    "beta_2": 0.95,
+    "learning_rate_init": 0.5,
+    "alpha": 2.0,
+    "tol": 1e-3,
+}
+# solver -> (rule, its hyper-parameters from SETTINGS, the formula with them)
+EXPECTED = {
+    "sgd": (
+        SGD,
+        {"momentum": 0.7, "nesterov": False},
+        lambda p, s, g, lr: sgd_rule(p, s, g, lr, 0.7, False),
+    ),
+    "adagrad": (
+        Adagrad,
+        {"epsilon": 3e-6},
+        lambda p, s, g, lr: adagrad_rule(p, s, g, lr, 3e-6),
+    ),
+    "rmsprop": (
+        RMSprop,
+        {"rho": 0.8, "epsilon": 3e-6},
+        lambda p, s, g, lr: rmsprop_rule(p, s, g, lr, 0.8, 3e-6),
+    ),
+    "adam": (
+        Adam,
+        {"beta_1": 0.85, "beta_2": 0.95, "epsilon": 3e-6},
+        lambda p, s, g, lr: adam_rule(p, s, g, lr, 0.85, 0.95, 3e-6),
+    ),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("solver", sorted(EXPECTED))
+def test_make_optimizer_reads_the_estimator_settings(solver, dtype, rng):
+    rule, hyperparameters, formula = EXPECTED[solver]
+    optimizer = make_optimizer(solver, N, dtype, SETTINGS)
+    assert type(optimizer) is rule
+    for name, value in hyperparameters.items():
+        assert getattr(optimizer, name) == value, name
+    assert optimizer.steps == 0
+    state = optimizer.state()
+    for name, value in state.items():
+        if name != "steps":
+            assert value.shape == (N,) and value.dtype == dtype
+            assert_array_equal(value, 0.0)
+    # and it steps by the formula with those hyper-parameters
+    params = rng.normal(size=N)
+    p = params.astype(dtype)
+    state = {k: v.astype(np.float64) if k != "steps" else v for k, v in state.items()}
+    for lr in (0.1, 0.05, 0.02):
+        g = rng.normal(size=N)
+        optimizer.step(p, g.astype(dtype), lr)
+        params, state = formula(params, state, g, lr)
+    rtol = 1e-12 if dtype == np.float64 else 1e-4
+    assert p.dtype == dtype
+    assert_allclose(p, params, rtol=rtol, atol=rtol)
+    assert_state_equal(optimizer.state(), state, rtol=rtol)
+
+
+@pytest.mark.parametrize("solver", sorted(EXPECTED))
+def test_make_optimizer_needs_only_the_rule_settings(solver):
+    _, arguments = OPTIMIZERS[solver]
+    settings = {p: SETTINGS[p] for p in arguments.values()}
+    assert isinstance(
+        make_optimizer(solver, N, np.float64, settings), OPTIMIZERS[solver][0]
+    )
+    missing = dict(settings)
+    del missing[next(iter(arguments.values()))]
+    with pytest.raises(KeyError):
+        make_optimizer(solver, N, np.float64, missing)
+
+
+def test_make_optimizer_rejects_an_unknown_solver():
+    with pytest.raises(KeyError, match="lbfgs"):
+        make_optimizer("lbfgs", N, np.float64, SETTINGS)
 
 
 @cases
@@ -256,7 +351,7 @@ def test_reset_behaves_as_new(factory, rule, arrays, rng):
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_steps_counts_every_step(name, rng):
-    optimizer = OPTIMIZERS[name](N, np.float64)
+    optimizer = OPTIMIZERS[name][0](N, np.float64)
     params = rng.normal(size=N)
     for k in range(1, 4):
         optimizer.step(params, rng.normal(size=N), 0.01)
@@ -266,10 +361,10 @@ def test_steps_counts_every_step(name, rng):
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_float32_params_and_state_stay_float32(name, rng):
-    optimizer = OPTIMIZERS[name](N, np.float32)
+    optimizer = OPTIMIZERS[name][0](N, np.float32)
     params = rng.normal(size=N).astype(np.float32)
     reference = params.astype(np.float64)
-    reference_opt = OPTIMIZERS[name](N, np.float64)
+    reference_opt = OPTIMIZERS[name][0](N, np.float64)
     for _ in range(3):
         g = rng.normal(size=N).astype(np.float32)
         optimizer.step(params, g, 0.01)

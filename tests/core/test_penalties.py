@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skmlp._core.penalties import L1, L2, ElasticNet
+from skmlp._core.penalties import ElasticNet
 
 from ._numgrad import numerical_gradient, relative_error
 
@@ -28,8 +28,8 @@ def formula(W, alpha, l1_ratio, B):
 
 
 PENALTIES = {
-    "l2": lambda alpha, r: (L2(alpha), 0.0),
-    "l1": lambda alpha, r: (L1(alpha), 1.0),
+    "l2": lambda alpha, r: (ElasticNet(alpha, 0.0), 0.0),
+    "l1": lambda alpha, r: (ElasticNet(alpha, 1.0), 1.0),
     "elasticnet": lambda alpha, r: (ElasticNet(alpha, r), r),
 }
 
@@ -59,28 +59,36 @@ def test_value_and_gradient(kind, size, alpha, l1_ratio, B, seed):
     assert_allclose(dW - start, expected, rtol=1e-9, atol=1e-15)
 
 
-def test_l1_and_l2_are_the_elastic_net_ends(rng):
+def test_l1_ratio_default_is_pure_l2(rng):
     W, B = weights_away_from_zero(rng, 10), 7.0
-    for special, ratio in ((L2(0.3), 0.0), (L1(0.3), 1.0)):
-        general = ElasticNet(0.3, ratio)
-        assert special.l1_ratio == ratio
-        assert special.value(W, B) == general.value(W, B)
-        a, b = np.zeros(10), np.zeros(10)
-        special.add_grad(W, a, B)
-        general.add_grad(W, b, B)
-        assert_array_equal(a, b)
+    default, l2 = ElasticNet(0.3), ElasticNet(0.3, 0.0)
+    assert default.l1_ratio == 0.0
+    assert (
+        default.value(W, B)
+        == l2.value(W, B)
+        == pytest.approx(0.3 * 0.5 * (W @ W) / B, rel=1e-14)
+    )
+    a, b = np.zeros(10), np.zeros(10)
+    default.add_grad(W, a, B)
+    l2.add_grad(W, b, B)
+    assert_array_equal(a, b)
 
 
-def test_zero_alpha_is_inactive(rng):
+@pytest.mark.parametrize("per_matrix", [False, True])
+def test_zero_alpha_adds_nothing(per_matrix, rng):
     W = rng.normal(size=8)
     dW = rng.normal(size=8)
     before = dW.copy()
-    for penalty in (L2(0.0), L1(0.0), ElasticNet(0.0, 0.5)):
-        assert not penalty.active
+    for l1_ratio in (0.0, 0.5, 1.0):
+        if per_matrix:
+            penalty = ElasticNet([0.0, 0.0], l1_ratio, layer_sizes=[3, 5])
+        else:
+            penalty = ElasticNet(0.0, l1_ratio)
         assert penalty.value(W, 3.0) == 0.0
-        penalty.add_grad(W, dW, 3.0)
+        assert penalty.add_grad(W, dW, 3.0) is dW
         assert_array_equal(dW, before)
-    assert ElasticNet(1e-12, 0.5).active
+    # the smallest strength is not zero
+    assert ElasticNet(1e-12, 0.5).value(W, 3.0) > 0
 
 
 def test_penalty_is_divided_by_B(rng):
@@ -128,7 +136,6 @@ def test_one_strength_per_weight_matrix(sizes, l1_ratio, data):
     expected = sum(
         formula(Wl, a, l1_ratio, B) for Wl, a in zip(parts, per_matrix, strict=True)
     )
-    assert penalty.active == any(a != 0 for a in per_matrix)
     assert penalty.value(W, B) == pytest.approx(expected, rel=1e-12, abs=1e-300)
     dW = np.zeros_like(W)
     penalty.add_grad(W, dW, B)

@@ -21,50 +21,28 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from _helpers import (
+    ESTIMATORS,
+    STOCHASTIC,
+    assert_same_weights,
+    classification,
+    forget_optimizer_state,
+    max_weight_difference,
+    weights,
+)
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import log_softmax, logsumexp
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import StandardScaler
 
 import skmlp._core.lbfgs
 import skmlp._core.training
 from skmlp import ScratchLogisticNet, ScratchMLPClassifier
 
-ESTIMATORS = [ScratchMLPClassifier, ScratchLogisticNet]
-STOCHASTIC = ["sgd", "adam", "rmsprop", "adagrad"]
-
-
-def _data(n_classes=3, n_samples=120, n_features=6, random_state=0):
-    X, y = make_classification(
-        n_samples=n_samples,
-        n_features=n_features,
-        n_informative=4,
-        n_redundant=0,
-        n_classes=n_classes,
-        random_state=random_state,
-    )
-    return StandardScaler().fit_transform(X), y
-
-
-def _params(est):
-    return [*est.coefs_, *est.intercepts_]
-
-
-def _max_diff(a, b):
-    return max(
-        float(np.abs(u - v).max()) for u, v in zip(_params(a), _params(b), strict=True)
-    )
-
-
-def _assert_same_weights(a, b):
-    for u, v in zip(_params(a), _params(b), strict=True):
-        assert_array_equal(u, v)
-
 
 def _assert_finite_model(est, X):
     """Finite weights, finite probabilities strictly inside (0, 1)."""
-    for W in _params(est):
+    for W in weights(est):
         assert np.isfinite(W).all(), "non-finite weights in a fitted model"
     P = est.predict_proba(X)
     assert np.isfinite(P).all(), "non-finite predict_proba"
@@ -93,7 +71,7 @@ CONTINUE = dict(
 
 def _three_ways(Est, **params):
     """(fit with max_iter=3, three partial_fit calls, three warm_start fits)."""
-    X, y = _data()
+    X, y = classification()
     params = {**CONTINUE, **params}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -107,7 +85,6 @@ def _three_ways(Est, **params):
     return at_once, partial, warm
 
 
-@pytest.mark.parametrize("Est", ESTIMATORS)
 @pytest.mark.parametrize("solver", STOCHASTIC)
 def test_partial_fit_and_warm_start_continue_the_optimizer(Est, solver):
     """Three one-epoch calls == one three-epoch fit, to the last bit.
@@ -117,8 +94,8 @@ def test_partial_fit_and_warm_start_continue_the_optimizer(Est, solver):
     Adagrad/RMSprop caches would all change the 2nd and 3rd epochs.
     """
     at_once, partial, warm = _three_ways(Est, solver=solver)
-    _assert_same_weights(at_once, partial)
-    _assert_same_weights(at_once, warm)
+    assert_same_weights(at_once, partial)
+    assert_same_weights(at_once, warm)
     assert_allclose(partial.loss_, at_once.loss_curve_[-1], rtol=1e-12)
     assert partial.t_ == warm.t_ == at_once.t_ == 3 * 120
 
@@ -128,16 +105,15 @@ def test_a_restarted_optimizer_would_be_caught(solver):
     """The equivalence above has power: restarting the optimizer's state
     between the calls (MLPClassifier's defect, simulated by dropping the
     stored state) gives other weights."""
-    X, y = _data()
+    X, y = classification()
     at_once, _, _ = _three_ways(ScratchMLPClassifier, solver=solver)
     restarted = ScratchMLPClassifier(**CONTINUE, solver=solver)
     for _ in range(3):
-        restarted._optimizer_state = None  # the stored state, dropped
+        forget_optimizer_state(restarted)
         restarted.partial_fit(X, y, classes=np.unique(y))
-    assert _max_diff(at_once, restarted) > 1e-6
+    assert max_weight_difference(at_once, restarted) > 1e-6
 
 
-@pytest.mark.parametrize("Est", ESTIMATORS)
 @pytest.mark.parametrize(
     "params",
     [
@@ -159,18 +135,18 @@ def test_learning_rate_schedules_continue_too(Est, params):
     rate; 'invscaling' uses t_ (samples seen over every call, as MLPClassifier
     does), not the samples seen in the current call."""
     at_once, partial, warm = _three_ways(Est, **params)
-    _assert_same_weights(at_once, partial)
-    _assert_same_weights(at_once, warm)
+    assert_same_weights(at_once, partial)
+    assert_same_weights(at_once, warm)
 
 
 def test_fit_then_partial_fit_continues():
-    X, y = _data()
+    X, y = classification()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         at_once = ScratchMLPClassifier(max_iter=3, **CONTINUE).fit(X, y)
         est = ScratchMLPClassifier(max_iter=2, **CONTINUE).fit(X, y)
     est.partial_fit(X, y)
-    _assert_same_weights(at_once, est)
+    assert_same_weights(at_once, est)
 
 
 # ---------------------------------------------------------------------------
@@ -193,7 +169,6 @@ DIVERGING = [
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-@pytest.mark.parametrize("Est", ESTIMATORS)
 @pytest.mark.parametrize(
     "dtype, solver, scale, lr",
     DIVERGING,
@@ -203,7 +178,7 @@ def test_divergence_is_detected_and_leaves_a_usable_model(
     Est, dtype, solver, scale, lr
 ):
     # 200 samples, batch_size 'auto' = 200: one full batch per epoch
-    X, y = _data(n_samples=200, n_features=5)
+    X, y = classification(n_samples=200, n_features=5)
     X = (X * scale).astype(dtype)
     est = Est(
         hidden_layer_sizes=(10,),
@@ -221,9 +196,8 @@ def test_divergence_is_detected_and_leaves_a_usable_model(
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-@pytest.mark.parametrize("Est", ESTIMATORS)
 def test_divergence_in_partial_fit(Est):
-    X, y = _data(n_samples=200, n_features=5)
+    X, y = classification(n_samples=200, n_features=5)
     X = X * 1e30
     est = Est(
         hidden_layer_sizes=(10,), solver="sgd", learning_rate_init=1e6, random_state=0
@@ -235,10 +209,9 @@ def test_divergence_in_partial_fit(Est):
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-@pytest.mark.parametrize("Est", ESTIMATORS)
 @pytest.mark.parametrize("scale", [1e30, 1e150, 1e300])
 def test_lbfgs_on_extreme_data(Est, scale):
-    X, y = _data(n_samples=200, n_features=5)
+    X, y = classification(n_samples=200, n_features=5)
     X = X * scale
     est = Est(hidden_layer_sizes=(10,), solver="lbfgs", max_iter=20, random_state=0)
     with warnings.catch_warnings(record=True) as caught:
@@ -252,7 +225,7 @@ def test_lbfgs_on_extreme_data(Est, scale):
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_lbfgs_divergence_says_so():
-    X, y = _data(n_samples=200, n_features=5)
+    X, y = classification(n_samples=200, n_features=5)
     est = ScratchMLPClassifier(
         hidden_layer_sizes=(10,), solver="lbfgs", max_iter=20, random_state=0
     )
@@ -266,7 +239,6 @@ def test_lbfgs_divergence_says_so():
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("Est", ESTIMATORS)
 @pytest.mark.parametrize("solver", STOCHASTIC)
 @pytest.mark.parametrize("zero_batch", [0, 3, 11], ids=["first", "middle", "last"])
 def test_zero_weight_batch_is_skipped(Est, solver, zero_batch):
@@ -276,7 +248,7 @@ def test_zero_weight_batch_is_skipped(Est, solver, zero_batch):
     penalty step with B = 0) is the same as fitting without those samples.
     MLPClassifier divides by the weight sum and crashes or produces NaN.
     """
-    X, y = _data(n_samples=120)
+    X, y = classification(n_samples=120)
     sw = np.ones(len(y))
     zero = slice(10 * zero_batch, 10 * zero_batch + 10)
     sw[zero] = 0.0
@@ -288,7 +260,7 @@ def test_zero_weight_batch_is_skipped(Est, solver, zero_batch):
         weighted = Est(**params).fit(X, y, sample_weight=sw)
         subset = Est(**params).fit(X[keep], y[keep])
     _assert_finite_model(weighted, X)
-    for u, v in zip(_params(weighted), _params(subset), strict=True):
+    for u, v in zip(weights(weighted), weights(subset), strict=True):
         assert_allclose(u, v, rtol=1e-10, atol=1e-12)
     assert_allclose(weighted.loss_curve_, subset.loss_curve_, rtol=1e-10)
 
@@ -297,7 +269,7 @@ def test_zero_weight_batch_is_skipped(Est, solver, zero_batch):
 def test_zero_weight_batches_with_shuffling(solver):
     """Half the samples weigh 0: with shuffling and small batches some batches
     are all-zero; training goes on and stays finite."""
-    X, y = _data(n_samples=120)
+    X, y = classification(n_samples=120)
     sw = np.zeros(len(y))
     sw[::2] = 1.0
     est = ScratchMLPClassifier(
@@ -344,11 +316,11 @@ SATURATING = [
 def _saturating_model(Est, n_classes, dtype):
     """A trained model (cached: the tests only predict with it)."""
     if n_classes == "multilabel":
-        X, _ = _data(n_classes=2)
+        X, _ = classification(n_classes=2)
         Y = np.column_stack([X[:, 0] > 0, X[:, 1] > 0, X[:, 0] + X[:, 1] > 0])
         y = Y.astype(int)
     else:
-        X, y = _data(n_classes=n_classes)
+        X, y = classification(n_classes=n_classes)
     X = X.astype(dtype)
     est = Est(hidden_layer_sizes=(16,), solver="lbfgs", max_iter=100, random_state=0)
     with warnings.catch_warnings():
@@ -460,14 +432,13 @@ class _InterruptAt:
             self.after(self.calls, args)
         if self.est is not None:
             # while fit runs, coefs_/intercepts_ are views of the live weights
-            self.saved.append([W.copy() for W in _params(self.est)])
+            self.saved.append([W.copy() for W in weights(self.est)])
         return out
 
 
-@pytest.mark.parametrize("Est", ESTIMATORS)
 @pytest.mark.parametrize("solver", STOCHASTIC)
 def test_ctrl_c_keeps_the_last_completed_epoch(monkeypatch, Est, solver):
-    X, y = _data()
+    X, y = classification()
     est = Est(hidden_layer_sizes=(8,), solver=solver, max_iter=50, random_state=0)
     hook = _InterruptAt(skmlp._core.training.run_epoch, at=3, est=est)
     monkeypatch.setattr(skmlp._core.training, "run_epoch", hook)
@@ -477,16 +448,15 @@ def test_ctrl_c_keeps_the_last_completed_epoch(monkeypatch, Est, solver):
     assert est.n_iter_ == 2
     assert len(est.loss_curve_) == 2
     assert np.isfinite(est.loss_)
-    for W, W_epoch_2 in zip(_params(est), hook.saved[-1], strict=True):
+    for W, W_epoch_2 in zip(weights(est), hook.saved[-1], strict=True):
         assert_array_equal(W, W_epoch_2)
     _assert_finite_model(est, X)
 
 
-@pytest.mark.parametrize("Est", ESTIMATORS)
 def test_ctrl_c_in_the_middle_of_an_epoch(monkeypatch, Est):
     """An interrupt between two minibatches of epoch 3 (batch_size=10: 12
     steps per epoch) discards the half-done epoch."""
-    X, y = _data()
+    X, y = classification()
     est = Est(
         hidden_layer_sizes=(8,),
         solver="adam",
@@ -501,14 +471,13 @@ def test_ctrl_c_in_the_middle_of_an_epoch(monkeypatch, Est):
     with pytest.warns(UserWarning, match="[Ii]nterrupt"):
         est.fit(X, y)
     assert est.n_iter_ == 2
-    for W, W_epoch_2 in zip(_params(est), epochs.saved[1], strict=True):
+    for W, W_epoch_2 in zip(weights(est), epochs.saved[1], strict=True):
         assert_array_equal(W, W_epoch_2)
     _assert_finite_model(est, X)
 
 
-@pytest.mark.parametrize("Est", ESTIMATORS)
 def test_ctrl_c_in_the_first_epoch(monkeypatch, Est):
-    X, y = _data()
+    X, y = classification()
     est = Est(hidden_layer_sizes=(8,), solver="adam", max_iter=50, random_state=0)
     monkeypatch.setattr(
         skmlp._core.training,
@@ -522,13 +491,12 @@ def test_ctrl_c_in_the_first_epoch(monkeypatch, Est):
     _assert_finite_model(est, X)
 
 
-@pytest.mark.parametrize("Est", ESTIMATORS)
 @pytest.mark.parametrize("validation", ["X_val", "split"])
 def test_ctrl_c_with_early_stopping_keeps_the_best_model(monkeypatch, Est, validation):
     """Epoch 2 is spoiled on purpose (noise added to the weights): its
     validation loss is far worse than epoch 1's. Interrupted in epoch 4, the
     model must be epoch 1's -- the best so far -- not the last one."""
-    X, y = _data()
+    X, y = classification()
     est = Est(
         hidden_layer_sizes=(8,),
         solver="adam",
@@ -542,7 +510,7 @@ def test_ctrl_c_with_early_stopping_keeps_the_best_model(monkeypatch, Est, valid
     def spoil(call, args):
         if call == 2:  # coefs_ are views of the live weights while fit runs
             noise = np.random.default_rng(0)
-            for W in _params(est):
+            for W in weights(est):
                 W += noise.normal(0, 5, W.shape)
 
     hook = _InterruptAt(skmlp._core.training.run_epoch, at=4, est=est, after=spoil)
@@ -555,15 +523,14 @@ def test_ctrl_c_with_early_stopping_keeps_the_best_model(monkeypatch, Est, valid
     assert scores[0] > scores[1] + 1  # the spoiled epoch is much worse
     assert int(np.argmax(scores)) == 0
     assert est.best_validation_score_ == max(scores)
-    for W, W_best in zip(_params(est), hook.saved[0], strict=True):
+    for W, W_best in zip(weights(est), hook.saved[0], strict=True):
         assert_array_equal(W, W_best)
     _assert_finite_model(est, X)
 
 
-@pytest.mark.parametrize("Est", ESTIMATORS)
 def test_ctrl_c_during_lbfgs(monkeypatch, Est):
     """Interrupted in its 3rd iteration, L-BFGS keeps the 2nd iterate."""
-    X, y = _data()
+    X, y = classification()
     minimize = skmlp._core.lbfgs.scipy.optimize.minimize
     seen = []
 
@@ -611,8 +578,8 @@ def _walk(value, path):
 
 
 def _fitted_configurations():
-    X, y = _data()
-    X_bin, y_bin = _data(n_classes=2)
+    X, y = classification()
+    X_bin, y_bin = classification(n_classes=2)
     Y = np.column_stack([y == 0, y == 1, X[:, 0] > 0]).astype(int)
     df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     small = {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0}
@@ -707,7 +674,6 @@ def test_skops_loads_without_trusting_foreign_types(name):
 STATE_ARRAYS = {"lbfgs": 0, "sgd": 1, "adagrad": 1, "rmsprop": 1, "adam": 2}
 
 
-@pytest.mark.parametrize("Est", ESTIMATORS)
 @pytest.mark.parametrize("solver", [*STOCHASTIC, "lbfgs"])
 def test_pickle_is_not_much_bigger_than_the_weights(Est, solver):
     """pickle size <= weights x (1 + optimizer state arrays) + 4 KiB.
@@ -724,10 +690,11 @@ def test_pickle_is_not_much_bigger_than_the_weights(Est, solver):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X, y)
-    weights = sum(W.nbytes for W in _params(est))
+    weight_bytes = sum(W.nbytes for W in weights(est))
     size = len(pickle.dumps(est))
-    assert weights > 100_000
-    assert size <= weights * (1 + STATE_ARRAYS[solver]) + 4096, (
-        f"pickle {size} B for {weights} B of weights (ratio {size / weights:.3f})"
+    assert weight_bytes > 100_000
+    assert size <= weight_bytes * (1 + STATE_ARRAYS[solver]) + 4096, (
+        f"pickle {size} B for {weight_bytes} B of weights "
+        f"(ratio {size / weight_bytes:.3f})"
     )
-    assert size >= weights  # the weights are all there
+    assert size >= weight_bytes  # the weights are all there

@@ -24,11 +24,9 @@ from sklearn.metrics import (
 )
 from sklearn.preprocessing import StandardScaler
 
-from skmlp import ScratchLogisticNet, ScratchMLPClassifier
+from skmlp import ScratchMLPClassifier
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-ESTIMATORS = [ScratchMLPClassifier, ScratchLogisticNet]
 
 
 def _data(n_classes=3, n_samples=240, random_state=0):
@@ -90,10 +88,9 @@ def _check_curves(est, scores_are_loss=False):
 # -- what it watches ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_early_stopping_on_accuracy_by_default(cls):
+def test_early_stopping_on_accuracy_by_default(Est):
     X, y, X_val, y_val = _data()
-    est = _net(cls).fit(X, y, X_val=X_val, y_val=y_val)
+    est = _net(Est).fit(X, y, X_val=X_val, y_val=y_val)
     _check_curves(est)
     # scores are accuracies of the model at each epoch; the kept model is
     # the best one
@@ -101,17 +98,16 @@ def test_early_stopping_on_accuracy_by_default(cls):
     assert est.score(X_val, y_val) == max(est.validation_scores_)
 
 
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_early_stopping_on_loss(cls):
+def test_early_stopping_on_loss(Est):
     X, y, X_val, y_val = _data()
-    est = _net(cls, scoring="loss", n_iter_no_change=3).fit(
+    est = _net(Est, scoring="loss", n_iter_no_change=3).fit(
         X, y, X_val=X_val, y_val=y_val
     )
     _check_curves(est, scores_are_loss=True)
     # the kept model has the lowest validation loss (the cross-entropy of
     # the head: the mean sum of per-unit binary losses for ScratchLogisticNet)
     P = est.predict_proba(X_val)
-    if cls is ScratchMLPClassifier:
+    if Est is ScratchMLPClassifier:
         loss = log_loss(y_val, P)
     else:
         Z = est.decision_function(X_val)
@@ -213,12 +209,11 @@ def test_validation_set_replaces_the_split():
 # -- a validation set without early stopping -----------------------------------------
 
 
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_validation_set_recorded_without_early_stopping(cls):
+def test_validation_set_recorded_without_early_stopping(Est):
     X, y, X_val, y_val = _data()
     params = dict(early_stopping=False, max_iter=12, tol=0.0, n_iter_no_change=1000)
-    with_val = _net(cls, **params).fit(X, y, X_val=X_val, y_val=y_val)
-    without = _net(cls, **params).fit(X, y)
+    with_val = _net(Est, **params).fit(X, y, X_val=X_val, y_val=y_val)
+    without = _net(Est, **params).fit(X, y)
     assert len(with_val.validation_scores_) == with_val.n_iter_ == 12
     assert len(with_val.validation_loss_curve_) == 12
     assert with_val.validation_scores_[-1] == pytest.approx(

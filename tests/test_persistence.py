@@ -17,14 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from _helpers import ESTIMATORS
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
-from skmlp import ScratchLogisticNet, ScratchMLPClassifier
-
-ESTIMATORS = [ScratchMLPClassifier, ScratchLogisticNet]
 SOLVERS = ["lbfgs", "sgd", "adam", "adagrad", "rmsprop"]
 OUR_TYPES = {"skmlp._mlp.ScratchMLPClassifier", "skmlp._logistic.ScratchLogisticNet"}
 
@@ -111,7 +109,6 @@ def test_pickle_round_trip(Est, solver, kind, protocol):
         assert_array_equal(loaded.feature_names_in_, est.feature_names_in_)
 
 
-@pytest.mark.parametrize("Est", ESTIMATORS)
 def test_joblib_and_deepcopy_round_trips(Est):
     X, y = _data()
     est = _fit(
@@ -125,7 +122,6 @@ def test_joblib_and_deepcopy_round_trips(Est):
         _assert_same_predictions(est, other, X)
 
 
-@pytest.mark.parametrize("Est", ESTIMATORS)
 def test_unfitted_round_trip_and_clone(Est):
     est = Est(
         hidden_layer_sizes=(8, 4),
@@ -143,7 +139,6 @@ def test_unfitted_round_trip_and_clone(Est):
     _assert_same_predictions(fitted, refitted, X)  # same seed, same model
 
 
-@pytest.mark.parametrize("Est", ESTIMATORS)
 @pytest.mark.parametrize("solver", ["sgd", "adam", "adagrad", "rmsprop"])
 def test_training_continues_after_a_round_trip(Est, solver):
     """The optimizer's state travels with the pickle: partial_fit and
@@ -192,7 +187,6 @@ def test_skops_round_trip(Est, solver, kind):
     _assert_same_predictions(est, loaded, X)
 
 
-@pytest.mark.parametrize("Est", ESTIMATORS)
 def test_skops_refuses_without_trust(Est):
     """If skops does ask for our class, loading without trusting it fails --
     the check above is meaningful."""
@@ -208,7 +202,6 @@ def test_skops_refuses_without_trust(Est):
         sio.loads(data, trusted=[])
 
 
-@pytest.mark.parametrize("Est", ESTIMATORS)
 def test_skops_training_continues(Est):
     sio = pytest.importorskip("skops.io")
     X, y = _data()

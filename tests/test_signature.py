@@ -29,7 +29,6 @@ except ImportError:  # pragma: no cover - depends on the environment
     except ImportError:
         NumpyDocString = None
 
-ESTIMATORS = [ScratchMLPClassifier, ScratchLogisticNet]
 
 ADDED = {
     "dropout": 0.0,
@@ -56,21 +55,19 @@ def _init_params(cls):
 # -- constructor signature --------------------------------------------------
 
 
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("name", list(_init_params(MLPClassifier)))
-def test_every_mlpclassifier_parameter_same_kind_and_default(cls, name):
+def test_every_mlpclassifier_parameter_same_kind_and_default(Est, name):
     theirs = _init_params(MLPClassifier)[name]
-    ours = _init_params(cls)
-    assert name in ours, f"{cls.__name__} lacks MLPClassifier's parameter {name!r}"
+    ours = _init_params(Est)
+    assert name in ours, f"{Est.__name__} lacks MLPClassifier's parameter {name!r}"
     assert ours[name].kind == theirs.kind
-    expected = OWN_DEFAULTS[cls].get(name, theirs.default)
+    expected = OWN_DEFAULTS[Est].get(name, theirs.default)
     assert ours[name].default == expected
     assert type(ours[name].default) is type(expected)
 
 
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_added_parameters_and_nothing_else(cls):
-    ours = _init_params(cls)
+def test_added_parameters_and_nothing_else(Est):
+    ours = _init_params(Est)
     theirs = _init_params(MLPClassifier)
     added = {name: p for name, p in ours.items() if name not in theirs}
     assert {name: p.default for name, p in added.items()} == ADDED
@@ -82,12 +79,11 @@ def test_added_parameters_and_nothing_else(cls):
     assert list(ours)[: len(theirs)] == list(theirs)
 
 
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_get_params_is_the_signature(cls):
-    est = cls()
+def test_get_params_is_the_signature(Est):
+    est = Est()
     params = est.get_params()
-    assert set(params) == set(_init_params(cls))
-    for name, p in _init_params(cls).items():
+    assert set(params) == set(_init_params(Est))
+    for name, p in _init_params(Est).items():
         assert params[name] == p.default
 
 
@@ -243,35 +239,31 @@ def _documented(doc, section):
     return names, types
 
 
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_class_docstring_documents_every_parameter_in_order(cls):
-    names, _ = _documented(inspect.getdoc(cls), "Parameters")
-    assert names == list(_init_params(cls))
+def test_class_docstring_documents_every_parameter_in_order(Est):
+    names, _ = _documented(inspect.getdoc(Est), "Parameters")
+    assert names == list(_init_params(Est))
 
 
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_class_docstring_states_each_default(cls):
-    _, types = _documented(inspect.getdoc(cls), "Parameters")
-    for name, p in _init_params(cls).items():
+def test_class_docstring_states_each_default(Est):
+    _, types = _documented(inspect.getdoc(Est), "Parameters")
+    for name, p in _init_params(Est).items():
         match = re.search(r"default=(.+)$", types[name])
         assert match, f"{name}: no 'default=' in {types[name]!r}"
         documented = ast.literal_eval(match.group(1))
         assert documented == p.default, name
 
 
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_class_docstring_documents_every_fitted_attribute(cls):
-    names, _ = _documented(inspect.getdoc(cls), "Attributes")
+def test_class_docstring_documents_every_fitted_attribute(Est):
+    names, _ = _documented(inspect.getdoc(Est), "Attributes")
     expected = set(_public_fitted(MLPClassifier(max_iter=1)))  # empty: not fitted
     X, y = DATASETS["multiclass-dataframe"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        est = cls(solver="adam", max_iter=2, early_stopping=True).fit(X, y)
+        est = Est(solver="adam", max_iter=2, early_stopping=True).fit(X, y)
     expected |= set(_public_fitted(est))
     assert expected <= set(names)
 
 
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize(
     "method",
     [
@@ -284,16 +276,15 @@ def test_class_docstring_documents_every_fitted_attribute(cls):
         "score",
     ],
 )
-def test_method_docstrings_document_every_parameter(cls, method):
-    func = getattr(cls, method)
+def test_method_docstrings_document_every_parameter(Est, method):
+    func = getattr(Est, method)
     names, _ = _documented(inspect.getdoc(func), "Parameters")
     params = [p for p in inspect.signature(func).parameters if p != "self"]
     assert names == params
 
 
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_fit_signature(cls):
-    params = inspect.signature(cls.fit).parameters
+def test_fit_signature(Est):
+    params = inspect.signature(Est.fit).parameters
     assert list(params) == [
         "self",
         "X",
@@ -307,16 +298,15 @@ def test_fit_signature(cls):
         assert params[name].kind is inspect.Parameter.KEYWORD_ONLY
         assert params[name].default is None
     assert params["sample_weight"].default is None
-    pf = inspect.signature(cls.partial_fit).parameters
+    pf = inspect.signature(Est.partial_fit).parameters
     assert list(pf) == ["self", "X", "y", "classes", "sample_weight"]
 
 
-@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
-def test_partial_fit_only_for_stochastic_solvers(cls):
-    assert not hasattr(cls(solver="lbfgs"), "partial_fit")
+def test_partial_fit_only_for_stochastic_solvers(Est):
+    assert not hasattr(Est(solver="lbfgs"), "partial_fit")
     with pytest.raises(AttributeError) as excinfo:
-        cls(solver="lbfgs").partial_fit  # noqa: B018
+        Est(solver="lbfgs").partial_fit  # noqa: B018
     # available_if keeps the reason as the cause
     assert "lbfgs" in str(excinfo.value.__cause__)
     for solver in ("sgd", "adam", "adagrad", "rmsprop"):
-        assert hasattr(cls(solver=solver), "partial_fit")
+        assert hasattr(Est(solver=solver), "partial_fit")

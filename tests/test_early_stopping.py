@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _helpers import classification
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification, make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
@@ -30,17 +31,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 
 def _data(n_classes=3, n_samples=240, random_state=0):
-    X, y = make_classification(
-        n_samples=n_samples,
-        n_features=8,
-        n_informative=4,
-        n_redundant=0,
-        n_classes=n_classes,
-        flip_y=0.1,
-        weights=None,
-        random_state=random_state,
+    """160 training rows and 80 validation rows."""
+    X, y = classification(
+        n_samples, 8, n_classes=n_classes, flip_y=0.1, random_state=random_state
     )
-    X = StandardScaler().fit_transform(X)
     return X[:160], y[:160], X[160:], y[160:]
 
 

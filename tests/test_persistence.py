@@ -17,10 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from _helpers import ESTIMATORS
+from _helpers import ESTIMATORS, classification
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
-from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
 SOLVERS = ["lbfgs", "sgd", "adam", "adagrad", "rmsprop"]
@@ -28,15 +27,7 @@ OUR_TYPES = {"skmlp._mlp.ScratchMLPClassifier", "skmlp._logistic.ScratchLogistic
 
 
 def _data(n_classes=3):
-    X, y = make_classification(
-        n_samples=120,
-        n_features=6,
-        n_informative=4,
-        n_redundant=0,
-        n_classes=n_classes,
-        random_state=0,
-    )
-    return X, y
+    return classification(n_classes=n_classes, scale=False)
 
 
 def _fit(est, X, y, **kwargs):

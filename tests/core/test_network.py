@@ -7,16 +7,28 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skmlp._core.losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
+from skmlp._core.losses import (
+    SigmoidBinaryCrossEntropy,
+    SoftmaxCrossEntropy,
+    batch_weight,
+)
 from skmlp._core.network import Network
+from skmlp._core.objective import Objective
 from skmlp._core.optimizers import OPTIMIZERS
-from skmlp._core.penalties import L1, L2, ElasticNet
+from skmlp._core.penalties import ElasticNet
 
 from ._numgrad import numerical_gradient, relative_error
 
 ACTIVATION_NAMES = ["identity", "logistic", "tanh", "relu"]
-HEADS = [SoftmaxCrossEntropy, SigmoidBinaryCrossEntropy]
+SOFTMAX = SoftmaxCrossEntropy()
+HEADS = [SOFTMAX, SigmoidBinaryCrossEntropy()]
 PENALTY_NAMES = ["l2", "l1", "elasticnet"]
+
+
+def head_id(head):
+    return head.name
+
+
 REFERENCE_ACTIVATIONS = {
     "identity": lambda Z: Z,
     "logistic": lambda Z: 1.0 / (1.0 + np.exp(-Z)),
@@ -33,7 +45,7 @@ def problems(draw, head):
     """A random architecture, batch, sample weights, penalty strength and dropout."""
     n_hidden = draw(st.integers(0, 3))
     hidden = draw(st.lists(st.integers(1, 6), min_size=n_hidden, max_size=n_hidden))
-    min_outputs = 2 if head is SoftmaxCrossEntropy else 1
+    min_outputs = 2 if head is SOFTMAX else 1
     rates = st.sampled_from([0.0, 0.0, 0.2, 0.5])
     return {
         "hidden": hidden,
@@ -51,9 +63,9 @@ def problems(draw, head):
 
 def make_penalty(name, p, network):
     if name == "l2":
-        return L2(p["alpha"])
+        return ElasticNet(p["alpha"], 0.0)
     if name == "l1":
-        return L1(p["alpha"])
+        return ElasticNet(p["alpha"], 1.0)
     if p["alpha_per_matrix"]:  # one strength per weight matrix, some of them 0
         rng = np.random.default_rng(p["seed"] + 1)
         alphas = rng.choice([0.0, 0.01, 1.0, 5.0], size=len(network.coefs))
@@ -63,7 +75,7 @@ def make_penalty(name, p, network):
 
 
 def make_targets(rng, head, n_samples, n_outputs):
-    if head is SoftmaxCrossEntropy:
+    if head is SOFTMAX:
         return np.eye(n_outputs)[rng.integers(0, n_outputs, n_samples)]
     return rng.integers(0, 2, (n_samples, n_outputs)).astype(np.float64)
 
@@ -79,24 +91,16 @@ def build(p, activation, head, dtype=np.float64):
     return network, X, Y, w
 
 
-def total_weight(X, w):
-    return X.shape[0] if w is None else float(w.sum())
-
-
 def objective(network, head, penalty, X, Y, w):
-    """loss + penalty with the dropout masks of generator seed 0."""
+    """loss + penalty of a training pass with the dropout masks of seed 0."""
     network.seed_dropout(np.random.default_rng(0))
-    loss, _ = head.value_and_grad(network.forward(X, training=True), Y, w)
-    return loss + penalty.value(network.weights, total_weight(X, w))
+    return Objective(network, head, penalty).value_and_grad(X, Y, w)[0]
 
 
 def objective_and_grad(network, head, penalty, X, Y, w):
-    B = total_weight(X, w)
     network.seed_dropout(np.random.default_rng(0))
-    loss, dZ = head.value_and_grad(network.forward(X, training=True), Y, w)
-    network.backward(dZ)
-    loss += penalty.value(network.weights, B)
-    penalty.add_grad(network.weights, network.weight_grads, B)
+    loss, B = Objective(network, head, penalty).value_and_grad(X, Y, w)
+    assert B == batch_weight(X.shape[0], w)
     return loss, network.grads.copy()
 
 
@@ -123,7 +127,7 @@ def dropout_masks(network):
 
 
 @pytest.mark.parametrize("penalty_name", PENALTY_NAMES)
-@pytest.mark.parametrize("head", HEADS, ids=lambda h: h.__name__)
+@pytest.mark.parametrize("head", HEADS, ids=head_id)
 @pytest.mark.parametrize("activation", ACTIVATION_NAMES)
 @given(data=st.data())
 def test_full_objective_gradient(activation, head, penalty_name, data):
@@ -136,7 +140,11 @@ def test_full_objective_gradient(activation, head, penalty_name, data):
         W[np.abs(W) < 1e-3] = np.copysign(2e-3, W[np.abs(W) < 1e-3])
 
     loss, grad = objective_and_grad(network, head, penalty, X, Y, w)
-    _, pre = reference_forward(network, X, dropout_masks(network))
+    Z_ref, pre = reference_forward(network, X, dropout_masks(network))
+    # the objective's value, composed here from the reference forward pass
+    B = batch_weight(X.shape[0], w)
+    expected = head.value(Z_ref, Y, w, B) + penalty.value(network.weights, B)
+    assert loss == pytest.approx(expected, rel=1e-10, abs=1e-12)
     if activation == "relu":
         # relu is not differentiable at 0: stay away from the kink
         assume(all(np.abs(Z).min() > 1e-4 for Z in pre))
@@ -154,8 +162,8 @@ def test_full_objective_gradient(activation, head, penalty_name, data):
 @pytest.mark.parametrize("activation", ACTIVATION_NAMES)
 @given(data=st.data())
 def test_forward_matches_reference(activation, data):
-    p = data.draw(problems(SoftmaxCrossEntropy))
-    network, X, _, _ = build(p, activation, SoftmaxCrossEntropy)
+    p = data.draw(problems(SOFTMAX))
+    network, X, _, _ = build(p, activation, SOFTMAX)
     network.seed_dropout(np.random.default_rng(0))
     Z_train = network.forward(X, training=True).copy()
     masks = dropout_masks(network)
@@ -186,8 +194,8 @@ def test_penalty_leaves_intercepts_alone(rng):
     network = Network([3, 4, 2], "tanh")
     network.initialize(rng)
     X, Y = rng.normal(size=(5, 3)), np.eye(2)[[0, 1, 0, 1, 1]]
-    _, without = objective_and_grad(network, SoftmaxCrossEntropy, L2(0.0), X, Y, None)
-    _, with_l2 = objective_and_grad(network, SoftmaxCrossEntropy, L2(3.0), X, Y, None)
+    _, without = objective_and_grad(network, SOFTMAX, ElasticNet(0.0), X, Y, None)
+    _, with_l2 = objective_and_grad(network, SOFTMAX, ElasticNet(3.0), X, Y, None)
     n_w = network.n_weights
     assert_array_equal(with_l2[n_w:], without[n_w:])
     assert_allclose(
@@ -232,12 +240,12 @@ def test_smaller_batch_after_larger_reuses_buffers_correctly(rng):
     network.initialize(rng)
     fresh = Network([3, 5, 4, 3], "tanh")
     fresh.params[...] = network.params
-    objective_and_grad(network, SoftmaxCrossEntropy, L2(0.1), X, Y, None)  # n = 9
+    objective_and_grad(network, SOFTMAX, ElasticNet(0.1), X, Y, None)  # n = 9
     loss, grad = objective_and_grad(
-        network, SoftmaxCrossEntropy, L2(0.1), X[:4], Y[:4], None
+        network, SOFTMAX, ElasticNet(0.1), X[:4], Y[:4], None
     )
     loss_ref, grad_ref = objective_and_grad(
-        fresh, SoftmaxCrossEntropy, L2(0.1), X[:4], Y[:4], None
+        fresh, SOFTMAX, ElasticNet(0.1), X[:4], Y[:4], None
     )
     assert loss == loss_ref
     assert_array_equal(grad, grad_ref)
@@ -248,10 +256,10 @@ def test_sparse_input_gives_the_dense_gradient(rng):
     Y = np.eye(2)[rng.integers(0, 2, 6)]
     network = Network([4, 3, 2], "logistic")
     network.initialize(rng)
-    loss, grad = objective_and_grad(network, SoftmaxCrossEntropy, L2(0.5), X, Y, None)
+    loss, grad = objective_and_grad(network, SOFTMAX, ElasticNet(0.5), X, Y, None)
     for fmt in (sp.csr_matrix, sp.csc_matrix, sp.csr_array):
         loss_sp, grad_sp = objective_and_grad(
-            network, SoftmaxCrossEntropy, L2(0.5), fmt(X), Y, None
+            network, SOFTMAX, ElasticNet(0.5), fmt(X), Y, None
         )
         assert loss_sp == pytest.approx(loss, rel=1e-13)
         assert_allclose(grad_sp, grad, rtol=1e-12, atol=1e-15)
@@ -267,19 +275,6 @@ def test_backward_without_training_forward_raises(rng):
         network.backward(np.ones((4, 2)))
 
 
-def test_release_drops_caches_and_training_still_works(rng):
-    network = Network([2, 3, 2], "relu", dropout=0.5, rng=rng)
-    network.initialize(rng)
-    X, Y = rng.normal(size=(4, 2)), np.eye(2)[[0, 1, 1, 0]]
-    before = objective_and_grad(network, SoftmaxCrossEntropy, L2(0.1), X, Y, None)
-    network.release()
-    assert all(layer._A_prev is None for layer in network.layers)
-    assert all(d._mask is None for d in network.dropouts)
-    after = objective_and_grad(network, SoftmaxCrossEntropy, L2(0.1), X, Y, None)
-    assert before[0] == after[0]
-    assert_array_equal(before[1], after[1])
-
-
 def test_dropout_rates_per_layer():
     network = Network([2, 3, 3, 2], "relu", dropout=[0.0, 0.3])
     assert network.dropout_rates == [0.0, 0.3]
@@ -291,7 +286,7 @@ def test_dropout_rates_per_layer():
 # ------------------------------------------------------------------- dtype
 
 
-@pytest.mark.parametrize("head", HEADS, ids=lambda h: h.__name__)
+@pytest.mark.parametrize("head", HEADS, ids=head_id)
 @pytest.mark.parametrize("activation", ACTIVATION_NAMES)
 def test_float32_stays_float32(activation, head, rng):
     network = Network([4, 5, 3, 3], activation, dropout=0.2, dtype=np.float32, rng=rng)
@@ -304,11 +299,12 @@ def test_float32_stays_float32(activation, head, rng):
     assert network.forward(X, training=False).dtype == np.float32
     Z = network.forward(X, training=True)
     assert Z.dtype == np.float32
-    loss, dZ = head.value_and_grad(Z, Y, w)
+    B = batch_weight(7, w)
+    loss, dZ = head.value_and_grad(Z, Y, w, B)
     assert dZ.dtype == np.float32 and np.isfinite(loss)
     grads = network.backward(dZ)
     assert grads is network.grads and grads.dtype == np.float32
-    ElasticNet(0.1, 0.5).add_grad(network.weights, network.weight_grads, float(w.sum()))
+    ElasticNet(0.1, 0.5).add_grad(network.weights, network.weight_grads, B)
     assert network.grads.dtype == np.float32 and np.isfinite(network.grads).all()
 
     # and float32 gradients agree with float64 ones to float32 precision (no
@@ -317,11 +313,12 @@ def test_float32_stays_float32(activation, head, rng):
     network64 = Network([4, 5, 3, 3], activation)
     network32.params[...] = network64.params[...] = network.params
     network = network32
-    _, dZ32 = head.value_and_grad(network.forward(X, training=True), Y, w)
+    _, dZ32 = head.value_and_grad(network.forward(X, training=True), Y, w, B)
     _, dZ64 = head.value_and_grad(
         network64.forward(X.astype(np.float64), training=True),
         Y.astype(np.float64),
         w.astype(np.float64),
+        batch_weight(7, w.astype(np.float64)),
     )
     assert_allclose(
         network.backward(dZ32), network64.backward(dZ64), rtol=1e-3, atol=1e-5
@@ -332,12 +329,13 @@ def test_float32_stays_float32(activation, head, rng):
 def test_optimizer_step_keeps_float32(name, rng):
     network = Network([3, 4, 2], "relu", dtype=np.float32)
     network.initialize(rng)
-    optimizer = OPTIMIZERS[name](network.params.size, np.float32)
+    rule, _ = OPTIMIZERS[name]
+    optimizer = rule(network.params.size, np.float32)
     X = rng.normal(size=(5, 3)).astype(np.float32)
     Y = np.eye(2, dtype=np.float32)[[0, 1, 1, 0, 1]]
     before = network.params.copy()
     for _ in range(3):
-        _, dZ = SoftmaxCrossEntropy.value_and_grad(network.forward(X, training=True), Y)
+        _, dZ = SOFTMAX.value_and_grad(network.forward(X, training=True), Y, None, 5.0)
         network.backward(dZ)
         optimizer.step(network.params, network.grads, 0.01)
     assert network.params.dtype == np.float32

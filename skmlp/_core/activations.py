@@ -79,11 +79,3 @@ def log_softmax(Z):
     S = Z - Z.max(axis=1, keepdims=True)
     S -= np.log(np.exp(S).sum(axis=1, keepdims=True))
     return S
-
-
-def softmax(Z):
-    """P_ik = exp(Z_ik) / sum_j exp(Z_ij), shifted by the row maximum."""
-    P = Z - Z.max(axis=1, keepdims=True)
-    np.exp(P, out=P)
-    P /= P.sum(axis=1, keepdims=True)
-    return P

@@ -9,36 +9,29 @@ forward and backward stay in the network's own dtype.
 import numpy as np
 import scipy.optimize
 
-from .training import loss_and_gradient
+# gtol (tol) is the stopping rule; SciPy's default ftol (2e-9 relative decrease)
+# would stop first and leave the optimum to ~1e-3. 64 eps and 50 line-search
+# steps are LogisticRegression's settings.
+_OPTIONS = {"ftol": 64 * np.finfo(float).eps, "maxls": 50}
 
 
 def run_lbfgs(
-    network,
-    head,
-    penalty,
-    X,
-    Y,
-    sample_weight=None,
-    *,
-    max_iter=200,
-    max_fun=15000,
-    tol=1e-4,
-    on_iteration=None,
+    objective, data, *, max_iter=200, max_fun=15000, tol=1e-4, on_iteration=None
 ):
-    """Minimise loss + penalty over ``network.params``; return SciPy's result.
+    """Minimise the objective over ``network.params`` on ``data``; SciPy's result.
 
     The network ends holding the best weights found. ``on_iteration(x)`` is
     called after each L-BFGS iteration. The result gets an extra attribute
     ``stop_reason``: ``'converged'``, ``'max_iter'``, ``'diverged'`` or
     ``'interrupted'``.
     """
-    B = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+    network = objective.network
     params = network.params
 
     @np.errstate(over="ignore", invalid="ignore")  # handled: inf steers back
     def loss_and_grad(x):
         params[...] = x  # cast to the network's dtype, in place
-        loss = loss_and_gradient(network, head, penalty, X, Y, sample_weight, B)
+        loss, _ = objective.value_and_grad(data.X, data.Y, data.sample_weight)
         if not np.isfinite(loss):
             # an infinite value makes the line search step back
             return np.inf, np.zeros_like(x)
@@ -59,16 +52,7 @@ def run_lbfgs(
             method="L-BFGS-B",
             jac=True,
             callback=callback,
-            # gtol (tol) is the stopping rule; SciPy's default ftol (2e-9 relative
-            # decrease) would stop first and leave the optimum to ~1e-3.
-            # 64 eps and 50 line-search steps are LogisticRegression's settings.
-            options={
-                "maxiter": max_iter,
-                "maxfun": max_fun,
-                "gtol": tol,
-                "ftol": 64 * np.finfo(float).eps,
-                "maxls": 50,
-            },
+            options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol, **_OPTIONS},
         )
     except KeyboardInterrupt:
         params[...] = best["x"]
@@ -85,10 +69,11 @@ def run_lbfgs(
     params[...] = x
     if not np.isfinite(params).all():  # cannot happen unless x0 itself was bad
         params[...] = x0
-    if not np.isfinite(res.fun):
-        res.stop_reason = "diverged"
-    elif res.status == 1:
-        res.stop_reason = "max_iter"
-    else:
-        res.stop_reason = "converged"
+    res.stop_reason = _stop_reason(res)
     return res
+
+
+def _stop_reason(res):
+    if not np.isfinite(res.fun):
+        return "diverged"
+    return "max_iter" if res.status == 1 else "converged"

@@ -7,46 +7,47 @@ that separate backward passes would need, and computing the loss from the
 logits (log-sum-exp, log(1 + e^z)) never takes log(0) nor overflows.
 
 The loss of a batch is the sample-weighted mean of the per-sample losses,
-loss = sum_i w_i l_i / B with B = sum_i w_i, where l_i sums over output units
-(as MLPClassifier does for multilabel targets).
+loss = sum_i w_i l_i / B with B = sum_i w_i (see :func:`batch_weight`), where
+l_i sums over output units (as MLPClassifier does for multilabel targets).
+
+A head also owns the class probabilities of a fitted model: ``log_proba(Z)``
+and ``proba(Z)`` give one column per class (per label for a multilabel
+target), in the order of ``classes_``.
 """
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, logsumexp
 
 from .activations import log_softmax
 
 
-def _weights_and_total(n_samples, sample_weight):
-    if sample_weight is None:
-        return None, float(n_samples)
-    return sample_weight, float(sample_weight.sum())
+def batch_weight(n_samples, sample_weight):
+    """B, the weight of a batch: its sample-weight sum (its size when unweighted)."""
+    return float(n_samples) if sample_weight is None else float(sample_weight.sum())
 
 
-def _scale_rows(dZ, sample_weight, total):
+def _scale_rows(dZ, sample_weight, B):
     """dZ_i *= w_i / B in place: row i's share of the weighted-mean loss."""
     if sample_weight is None:
-        dZ *= 1.0 / total
+        dZ *= 1.0 / B
     else:
-        dZ *= (sample_weight / total)[:, np.newaxis]
+        dZ *= (sample_weight / B)[:, np.newaxis]
     return dZ
 
 
-def _weighted_mean(per_sample, sample_weight, total):
+def _weighted_mean(per_sample, sample_weight, B):
     if sample_weight is None:
-        return float(per_sample.sum()) / total
-    return float(per_sample @ sample_weight) / total
+        return float(per_sample.sum()) / B
+    return float(per_sample @ sample_weight) / B
 
 
-def proba_from_log(log_P):
-    # strictly inside (0, 1): a probability that underflows is raised to the
-    # smallest normal number, one that rounds to 1 is pulled back by one eps.
-    # predict_log_proba is the log of this clipped P, as MLPClassifier's, so
-    # the two agree and rank the classes alike: a margin of 1e4 gives
-    # log(tiny) = -708 (-87 in float32), never log(0).
-    P = np.exp(log_P)
-    info = np.finfo(P.dtype)
-    return np.clip(P, info.tiny, 1 - info.eps, out=P)
+def _clip_log(log_P):
+    # probabilities stay strictly inside (0, 1): log P is clipped to
+    # [log(tiny), log(1 - eps)], so that predict_proba == exp(predict_log_proba)
+    # and both rank the classes alike, as MLPClassifier's clipped probabilities
+    # do; computed from the logits, so log(0) is never taken
+    info = np.finfo(log_P.dtype)
+    return np.clip(log_P, np.log(info.tiny), np.log1p(-info.eps), out=log_P)
 
 
 class SoftmaxCrossEntropy:
@@ -55,65 +56,64 @@ class SoftmaxCrossEntropy:
 
     name = "softmax"
 
-    @staticmethod
-    def value_and_grad(Z, Y, sample_weight=None):
-        sw, total = _weights_and_total(Z.shape[0], sample_weight)
+    def value_and_grad(self, Z, Y, sample_weight, B):
         log_P = log_softmax(Z)
-        loss = -_weighted_mean(np.einsum("ij,ij->i", Y, log_P), sw, total)
+        loss = -_weighted_mean(np.einsum("ij,ij->i", Y, log_P), sample_weight, B)
         dZ = np.exp(log_P, out=log_P)
         dZ -= Y
-        return loss, _scale_rows(dZ, sw, total)
+        return loss, _scale_rows(dZ, sample_weight, B)
 
-    @staticmethod
-    def value(Z, Y, sample_weight=None):
-        sw, total = _weights_and_total(Z.shape[0], sample_weight)
-        return -_weighted_mean(np.einsum("ij,ij->i", Y, log_softmax(Z)), sw, total)
+    def value(self, Z, Y, sample_weight, B):
+        per_sample = np.einsum("ij,ij->i", Y, log_softmax(Z))
+        return -_weighted_mean(per_sample, sample_weight, B)
 
-    @staticmethod
-    def log_proba(Z):
-        return log_softmax(Z)
+    def log_proba(self, Z):
+        return _clip_log(log_softmax(Z))
 
-    @classmethod
-    def proba(cls, Z):
-        return proba_from_log(cls.log_proba(Z))
+    def proba(self, Z):
+        return np.exp(self.log_proba(Z))
 
 
 class SigmoidBinaryCrossEntropy:
     """P = sigmoid(Z);  dZ = (P - Y) w / B;
     loss = sum_i w_i sum_k [log(1 + e^Z_ik) - Y_ik Z_ik] / B.
 
-    One independent unit per column of Y: binary (one column), multilabel, or
-    one-vs-rest multiclass.
+    One independent unit per column of Y. The class probabilities depend on
+    what the units stand for (``columns``):
+
+    - ``'binary'``: one unit for ``classes_[1]``; columns [1 - p, p];
+    - ``'labels'``: one unit per label of a multilabel target; columns p_k;
+    - ``'ovr'``: one unit per class, one-vs-rest; rows normalised to sum to 1,
+      log P_k = log p_k - logsumexp_j(log p_j), as scikit-learn's one-vs-rest
+      logistic regression.
     """
 
     name = "logistic"
 
-    @staticmethod
-    def value_and_grad(Z, Y, sample_weight=None):
-        sw, total = _weights_and_total(Z.shape[0], sample_weight)
-        loss = _weighted_mean(_bce_per_sample(Z, Y), sw, total)
+    def __init__(self, columns="labels"):
+        if columns not in ("binary", "labels", "ovr"):
+            raise ValueError(f"unknown logistic head columns {columns!r}")
+        self.columns = columns
+
+    def value_and_grad(self, Z, Y, sample_weight, B):
+        loss = _weighted_mean(_bce_per_sample(Z, Y), sample_weight, B)
         dZ = expit(Z)
         dZ -= Y
-        return loss, _scale_rows(dZ, sw, total)
+        return loss, _scale_rows(dZ, sample_weight, B)
 
-    @staticmethod
-    def value(Z, Y, sample_weight=None):
-        sw, total = _weights_and_total(Z.shape[0], sample_weight)
-        return _weighted_mean(_bce_per_sample(Z, Y), sw, total)
+    def value(self, Z, Y, sample_weight, B):
+        return _weighted_mean(_bce_per_sample(Z, Y), sample_weight, B)
 
-    @staticmethod
-    def log_proba(Z):
-        """log P(unit k is on) = -log(1 + e^-z), for each output unit."""
-        return -np.logaddexp(0, -Z)
+    def log_proba(self, Z):
+        log_on = -np.logaddexp(0, -Z)  # log sigmoid(z), finite for any z
+        if self.columns == "binary":
+            log_on = np.hstack([-np.logaddexp(0, Z), log_on])
+        elif self.columns == "ovr":
+            log_on -= logsumexp(log_on, axis=1, keepdims=True)
+        return _clip_log(log_on)
 
-    @staticmethod
-    def log_proba_off(Z):
-        """log P(unit k is off) = -log(1 + e^z)."""
-        return -np.logaddexp(0, Z)
-
-    @classmethod
-    def proba(cls, Z):
-        return proba_from_log(cls.log_proba(Z))
+    def proba(self, Z):
+        return np.exp(self.log_proba(Z))
 
 
 def _bce_per_sample(Z, Y):
@@ -124,7 +124,18 @@ def _bce_per_sample(Z, Y):
     return L.sum(axis=1)
 
 
-HEADS = {
-    SoftmaxCrossEntropy.name: SoftmaxCrossEntropy,
-    SigmoidBinaryCrossEntropy.name: SigmoidBinaryCrossEntropy,
-}
+def make_head(name, kind="multiclass", normalise_ovr=False):
+    """The head ``name`` ('softmax' or 'logistic') for a target of ``kind``.
+
+    ``kind`` is 'binary', 'multiclass' or 'multilabel'; ``normalise_ovr``
+    makes a logistic head over a multiclass target normalise its rows.
+    """
+    if name == SoftmaxCrossEntropy.name:
+        return SoftmaxCrossEntropy()
+    if name != SigmoidBinaryCrossEntropy.name:
+        raise ValueError(f"unknown output head {name!r}")
+    if kind == "multilabel":
+        return SigmoidBinaryCrossEntropy("labels")
+    if kind == "binary":
+        return SigmoidBinaryCrossEntropy("binary")
+    return SigmoidBinaryCrossEntropy("ovr" if normalise_ovr else "labels")

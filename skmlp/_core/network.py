@@ -133,17 +133,6 @@ class Network:
         ]
         self._capacity = n
 
-    def release(self):
-        """Drop the work buffers and caches (after training)."""
-        self._Z = self._dA = self._dropped = None
-        self._hidden_A = [None] * len(self._hidden_A)
-        for layer in self.layers:
-            layer._A_prev = None
-        for d in self.dropouts:
-            if d is not None:
-                d._mask = None
-        self._capacity = 0
-
 
 def _per_hidden_layer(dropout, n_hidden):
     if np.ndim(dropout) == 0:

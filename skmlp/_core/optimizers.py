@@ -203,4 +203,22 @@ class Adam(_Optimizer):
         _scaled_step(params, m, lr_t, v, self.epsilon, buf)
 
 
-OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}
+# solver name -> (update rule, {the rule's argument: the estimator parameter
+# that sets it}): the named optimizers are aliases over the rules, as optax
+# builds its optimizers from a table
+OPTIMIZERS = {
+    "sgd": (SGD, {"momentum": "momentum", "nesterov": "nesterovs_momentum"}),
+    "adagrad": (Adagrad, {"epsilon": "epsilon"}),
+    "rmsprop": (RMSprop, {"rho": "rho", "epsilon": "epsilon"}),
+    "adam": (Adam, {"beta_1": "beta_1", "beta_2": "beta_2", "epsilon": "epsilon"}),
+}
+
+
+def make_optimizer(solver, n_params, dtype, settings):
+    """The optimizer of ``solver`` for ``n_params`` parameters.
+
+    ``settings`` maps parameter names (the estimator's) to values; only those
+    the rule takes are read.
+    """
+    rule, arguments = OPTIMIZERS[solver]
+    return rule(n_params, dtype, **{a: settings[p] for a, p in arguments.items()})

@@ -42,10 +42,6 @@ class ElasticNet:
             self._buf = np.empty(_BLOCK, dtype=dtype)
         return self._buf
 
-    @property
-    def active(self):
-        return bool(self._parts)
-
     def value(self, W, B):
         """``W`` is the flat vector of every layer's weights."""
         total = 0.0
@@ -70,20 +66,6 @@ class ElasticNet:
             if self.l1_ratio > 0:
                 dW[part] += (alpha * self.l1_ratio / B) * np.sign(W[part])
         return dW
-
-
-class L2(ElasticNet):
-    """R(W) = alpha * 1/2 sum W**2 / B  (MLPClassifier's penalty)."""
-
-    def __init__(self, alpha):
-        super().__init__(alpha, l1_ratio=0.0)
-
-
-class L1(ElasticNet):
-    """R(W) = alpha * sum|W| / B."""
-
-    def __init__(self, alpha):
-        super().__init__(alpha, l1_ratio=1.0)
 
 
 def _axpy(a, x, y, buf):

@@ -3,6 +3,9 @@
 ``run_stochastic`` returns a :class:`TrainingResult` with one
 :class:`EpochRecord` per epoch; the estimator turns it into ``loss_curve_``,
 ``validation_scores_`` and friends, and prints the ``verbose`` line from it.
+What the loop works on travels as small values: the :class:`Objective`, a
+:class:`Stepper` (optimizer, schedule, stopping rule), the training
+:class:`DataSet`, the :class:`LoopSettings` and the :class:`EpochHooks`.
 """
 
 import time
@@ -10,6 +13,40 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+
+
+@dataclass
+class DataSet:
+    """Inputs X, encoded targets Y, sample weights (None: all 1) and labels y."""
+
+    X: object
+    Y: object
+    sample_weight: object = None
+    y: object = None
+
+
+@dataclass
+class LoopSettings:
+    """How the epochs run; ``watch_validation`` stops on the validation score
+    (and restores its best epoch's weights) instead of the training loss."""
+
+    batch_size: int
+    max_iter: int
+    shuffle: bool = True
+    watch_validation: bool = False
+
+
+@dataclass
+class EpochHooks:
+    """Calls around every epoch, all optional.
+
+    ``begin()`` before it; ``validate() -> (score, loss)`` on the validation
+    set after it; ``end(record) -> bool`` last, True to stop.
+    """
+
+    begin: object = None
+    validate: object = None
+    end: object = None
 
 
 @dataclass
@@ -63,36 +100,40 @@ class Plateau:
         return self.count > self.patience
 
 
-def loss_and_gradient(network, head, penalty, X, Y, sample_weight, B):
-    """Loss + penalty of the batch, with its gradient left in ``network.grads``.
+@dataclass
+class Stepper:
+    """The update rule, its learning-rate schedule and the stopping rule."""
 
-    Forward, the head's fused loss and dZ_L, backward, then the penalty's
-    value and gradient (B = the batch's sample-weight sum).
+    optimizer: object
+    schedule: object
+    plateau: Plateau
+
+
+def train_step(objective, stepper, X, Y, sample_weight):
+    """One optimizer step on one minibatch; returns (loss, B), B = sample-weight sum.
+
+    A batch whose weights sum to zero has nothing to learn from: no step.
     """
-    Z = network.forward(X, training=True)
-    loss, dZ = head.value_and_grad(Z, Y, sample_weight)
-    network.backward(dZ)
-    penalty.add_grad(network.weights, network.weight_grads, B)
-    return loss + penalty.value(network.weights, B)
-
-
-def train_step(network, head, penalty, optimizer, schedule, X, Y, sample_weight):
-    """One optimizer step on one minibatch; returns (loss, B), B = sample-weight sum."""
-    B = X.shape[0] if sample_weight is None else float(sample_weight.sum())
-    if B <= 0:  # nothing to learn from: a step would divide by zero
-        return 0.0, 0.0
-    loss = loss_and_gradient(network, head, penalty, X, Y, sample_weight, B)
-    if np.isfinite(loss):
-        optimizer.step(network.params, network.grads, schedule.rate(optimizer.steps))
+    loss, B = objective.value_and_grad(X, Y, sample_weight)
+    if B > 0 and np.isfinite(loss):
+        network, optimizer = objective.network, stepper.optimizer
+        optimizer.step(
+            network.params, network.grads, stepper.schedule.rate(optimizer.steps)
+        )
     return loss, B
 
 
 class _Batches:
     """Minibatches of (X, Y, w) gathered into buffers allocated once per fit."""
 
-    def __init__(self, X, Y, sample_weight, batch_size, shuffle, rng):
-        self.X, self.Y, self.sw = X, Y, sample_weight
-        self.batch_size, self.shuffle, self.rng = batch_size, shuffle, rng
+    def __init__(self, data, batch_size, shuffle, rng):
+        self.data, self.batch_size, self.shuffle, self.rng = (
+            data,
+            batch_size,
+            shuffle,
+            rng,
+        )
+        X = data.X
         n = X.shape[0]
         self.order = np.arange(n)
         if shuffle and not sp.issparse(X):
@@ -100,7 +141,7 @@ class _Batches:
             self._Xb = np.empty((min(batch_size, n), X.shape[1]), dtype=X.dtype)
 
     def __iter__(self):
-        X, Y, sw = self.X, self.Y, self.sw
+        X, Y, sw = self.data.X, self.data.Y, self.data.sample_weight
         n = X.shape[0]
         if self.shuffle:
             self.rng.shuffle(self.order)
@@ -118,7 +159,7 @@ class _Batches:
             yield Xb, Y[idx], None if sw is None else sw[idx]
 
 
-def run_epoch(network, head, penalty, optimizer, schedule, batches):
+def run_epoch(objective, stepper, batches):
     """Train on every minibatch once; return the sample-weighted mean loss.
 
     Returns NaN as soon as a batch loss is not finite (the caller restores the
@@ -126,7 +167,7 @@ def run_epoch(network, head, penalty, optimizer, schedule, batches):
     """
     total_loss, total_weight = 0.0, 0.0
     for Xb, Yb, wb in batches:
-        loss, B = train_step(network, head, penalty, optimizer, schedule, Xb, Yb, wb)
+        loss, B = train_step(objective, stepper, Xb, Yb, wb)
         if not np.isfinite(loss):
             return np.nan
         total_loss += loss * B
@@ -136,95 +177,98 @@ def run_epoch(network, head, penalty, optimizer, schedule, batches):
     return total_loss / total_weight
 
 
+class _Run:
+    """The state of one call of :func:`run_stochastic` between its epochs."""
+
+    def __init__(self, objective, stepper, data, settings, hooks):
+        self.objective, self.stepper, self.settings = objective, stepper, settings
+        self.hooks = hooks
+        self.params = objective.network.params
+        self.n_samples = data.X.shape[0]
+        self.snapshot = self.params.copy()  # the weights at the last epoch's end
+        self.best_params = None
+
+    def epoch(self, number, batches, result):
+        """One epoch; returns its record, or None when it diverged."""
+        stepper = self.stepper
+        start = time.perf_counter()
+        lr = stepper.schedule.rate(stepper.optimizer.steps)
+        loss = run_epoch(self.objective, stepper, batches)
+        if not (np.isfinite(loss) and np.isfinite(self.params).all()):
+            self.params[...] = self.snapshot
+            stepper.optimizer.reset()
+            return None
+        self.snapshot[...] = self.params  # a completed epoch: the new known-good
+        result.samples_seen += self.n_samples
+        record = EpochRecord(number, float(loss), lr, 0.0)
+        if self.hooks.validate is not None:
+            record.validation_score, record.validation_loss = self.hooks.validate()
+        watch = self.settings.watch_validation
+        watched = record.validation_score if watch else -record.loss
+        if stepper.plateau.update(watched) and watch:
+            self.best_params = self.params.copy()
+        stepper.schedule.end_epoch(result.samples_seen)
+        record.seconds = time.perf_counter() - start
+        return record
+
+    def stop_reason(self, record):
+        """Why to stop after this epoch, or None to go on."""
+        stop = bool(self.hooks.end(record)) if self.hooks.end is not None else False
+        plateau = self.stepper.plateau
+        if plateau.exhausted:
+            if not self.stepper.schedule.reduce_on_plateau():
+                return "no_improvement"
+            plateau.count = 0
+        return "callback" if stop else None
+
+
 # overflow is detected and handled (non-finite loss -> restore finite
 # weights, with a warning from the estimator): NumPy need not warn as well
 @np.errstate(over="ignore", invalid="ignore")
-def run_stochastic(
-    network,
-    head,
-    penalty,
-    optimizer,
-    schedule,
-    X,
-    Y,
-    sample_weight=None,
-    *,
-    batch_size,
-    max_iter,
-    rng,
-    plateau,
-    shuffle=True,
-    validate=None,
-    watch_validation=False,
-    on_epoch_begin=None,
-    on_epoch=None,
-    samples_seen=0,
-):
-    """Run up to ``max_iter`` epochs of minibatch training.
+def run_stochastic(objective, stepper, data, settings, rng, hooks=None, seen=0):
+    """Run up to ``settings.max_iter`` epochs of minibatch training on ``data``.
 
-    Parameters
-    ----------
-    validate : callable or None
-        ``validate() -> (score, loss)`` on the validation set with the current
-        weights; called once per epoch when given.
-    watch_validation : bool
-        Stop on the validation score (and restore the weights of its best
-        epoch at the end) instead of on the training loss.
-    on_epoch_begin : callable or None
-        ``on_epoch_begin()``, called before every epoch.
-    on_epoch : callable or None
-        ``on_epoch(record) -> bool``, called after every epoch; True stops.
+    ``rng`` (a ``RandomState``) shuffles the batches; ``seen`` is the number
+    of samples seen before this call (the invscaling schedule counts on).
     """
-    result = TrainingResult(samples_seen=samples_seen)
-    batches = _Batches(X, Y, sample_weight, batch_size, shuffle, rng)
-    n_samples = X.shape[0]
-    best_params = None
-    snapshot = network.params.copy()  # the weights at the end of the last epoch
+    hooks = EpochHooks() if hooks is None else hooks
+    result = TrainingResult(samples_seen=seen)
+    batches = _Batches(data, settings.batch_size, settings.shuffle, rng)
+    run = _Run(objective, stepper, data, settings, hooks)
     try:
-        for epoch in range(1, max_iter + 1):
-            if on_epoch_begin is not None:
-                on_epoch_begin()
-            start = time.perf_counter()
-            lr = schedule.rate(optimizer.steps)
-            loss = run_epoch(network, head, penalty, optimizer, schedule, batches)
-            if not (np.isfinite(loss) and np.isfinite(network.params).all()):
-                network.params[...] = snapshot
-                optimizer.reset()
+        for number in range(1, settings.max_iter + 1):
+            if hooks.begin is not None:
+                hooks.begin()
+            record = run.epoch(number, batches, result)
+            if record is None:
                 result.stop_reason = "diverged"
                 break
-            snapshot[...] = network.params  # a completed epoch: the new known-good
-            result.samples_seen += n_samples
-            record = EpochRecord(epoch, float(loss), lr, 0.0)
-            if validate is not None:
-                record.validation_score, record.validation_loss = validate()
-            watched = record.validation_score if watch_validation else -record.loss
-            if plateau.update(watched) and watch_validation:
-                best_params = network.params.copy()
-            schedule.end_epoch(result.samples_seen)
-            record.seconds = time.perf_counter() - start
             result.epochs.append(record)
-            stop = bool(on_epoch(record)) if on_epoch is not None else False
-            if plateau.exhausted:
-                if not schedule.reduce_on_plateau():
-                    result.stop_reason = "no_improvement"
-                    break
-                plateau.count = 0
-            if stop:
-                result.stop_reason = "callback"
+            reason = run.stop_reason(record)
+            if reason is not None:
+                result.stop_reason = reason
                 break
     except KeyboardInterrupt:
-        network.params[...] = snapshot  # an interrupted step may be half applied
+        run.params[...] = run.snapshot  # an interrupted step may be half applied
         result.stop_reason = "interrupted"
-    if watch_validation and best_params is not None:
-        network.params[...] = best_params
-    # The weights kept must give finite outputs: those of the last step were
-    # never evaluated, and a diverged run's last good epoch may still overflow
-    # on other rows. One forward pass of a batch checks it. The last resort,
-    # all-zero weights (uniform probabilities), needs no copy of the weights.
-    for fallback in (snapshot, 0.0):
-        if np.isfinite(network.forward(X[:batch_size])).all():
-            break
-        network.params[...] = fallback
-        optimizer.reset()
-        result.stop_reason = "diverged"
+    if settings.watch_validation and run.best_params is not None:
+        run.params[...] = run.best_params
+    _keep_finite_weights(run, data.X[: settings.batch_size], result)
     return result
+
+
+def _keep_finite_weights(run, X_check, result):
+    """The weights kept must give finite outputs.
+
+    Those of the last step were never evaluated, and a diverged run's last
+    good epoch may still overflow on other rows: one forward pass of a batch
+    checks it. The last resort, all-zero weights (uniform probabilities),
+    needs no copy of the weights.
+    """
+    network = run.objective.network
+    for fallback in (run.snapshot, 0.0):
+        if np.isfinite(network.forward(X_check)).all():
+            return
+        run.params[...] = fallback
+        run.stepper.optimizer.reset()
+        result.stop_reason = "diverged"

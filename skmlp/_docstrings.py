@@ -213,3 +213,24 @@ def substitute(**defaults):
         return cls
 
     return decorate
+
+
+_OF_X = """\
+Parameters
+----------
+X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    The input samples.
+
+Returns
+-------
+"""
+
+
+def of_X(summary, returns):
+    """Method decorator: the numpydoc docstring of a method of ``X`` alone."""
+
+    def decorate(method):
+        method.__doc__ = f"{summary}\n\n{_OF_X}{returns}\n"
+        return method
+
+    return decorate

@@ -62,37 +62,17 @@ class ScratchLogisticNet(_BaseScratchNet):
 
     # Each class spells out its own __init__: scikit-learn reads the
     # parameters and their defaults from the signature (get_params, clone).
+    # fmt: off
     def __init__(
-        self,
-        hidden_layer_sizes=(),
-        activation="relu",
-        *,
-        solver="lbfgs",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        dropout=0.0,
-        l1_ratio=0.0,
-        decay=0.0,
-        rho=0.9,
-        class_weight=None,
+        self, hidden_layer_sizes=(), activation="relu", *, solver="lbfgs",
+        alpha=0.0001, batch_size="auto", learning_rate="constant",
+        learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+        random_state=None, tol=1e-4, verbose=False, warm_start=False,
+        momentum=0.9, nesterovs_momentum=True, early_stopping=False,
+        validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+        n_iter_no_change=10, max_fun=15000,
+        # added to MLPClassifier's parameters:
+        dropout=0.0, l1_ratio=0.0, decay=0.0, rho=0.9, class_weight=None,
         scoring=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -124,6 +104,8 @@ class ScratchLogisticNet(_BaseScratchNet):
         self.rho = rho
         self.class_weight = class_weight
         self.scoring = scoring
+
+    # fmt: on
 
     _normalise_ovr = True
 

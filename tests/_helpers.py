@@ -91,9 +91,10 @@ def max_weight_difference(a, b):
 
 def optimizer_steps(est):
     """How many optimizer steps the fitted ``est`` has taken over all its fits."""
-    return est._optimizer_state["steps"]
+    return est._fit_state["optimizer"]["steps"]
 
 
 def forget_optimizer_state(est):
     """Drop ``est``'s stored optimizer state, as a restarted optimizer would."""
-    est._optimizer_state = None
+    if "_fit_state" in vars(est):  # nothing stored before the first fit
+        est._fit_state["optimizer"] = None

@@ -28,7 +28,7 @@ import scipy.sparse as sp
 from _helpers import classification
 from sklearn.exceptions import NotFittedError
 
-import skmlp._base
+import skmlp._solvers
 from skmlp import ScratchLogisticNet, ScratchMLPClassifier
 
 # small networks: nothing here should ever train, but keep a miss cheap
@@ -54,8 +54,8 @@ def no_training(monkeypatch):
     def trap(*args, **kwargs):
         raise AssertionError("training started although the input is invalid")
 
-    monkeypatch.setattr(skmlp._base, "run_stochastic", trap)
-    monkeypatch.setattr(skmlp._base, "run_lbfgs", trap)
+    monkeypatch.setattr(skmlp._solvers, "run_stochastic", trap)
+    monkeypatch.setattr(skmlp._solvers, "run_lbfgs", trap)
 
 
 def assert_rejected(est, call, exc, match):

@@ -1,0 +1,133 @@
+"""The validation set of the stochastic solvers: given (X_val) or split off.
+
+It feeds early stopping, ``validation_scores_`` and
+``validation_loss_curve_``. The score watched is accuracy (MLPClassifier's
+rule), ``'loss'`` (minus the validation loss) or any scikit-learn scorer.
+"""
+
+import numpy as np
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import train_test_split
+from sklearn.utils import column_or_1d
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+from . import _targets
+from ._core.losses import batch_weight
+from ._core.training import DataSet
+
+
+def scorer_of(est):
+    """The scorer early stopping watches: None (accuracy), 'loss' or a scorer."""
+    if est.scoring is None or est.scoring == "loss":
+        return est.scoring
+    return check_scoring(est, scoring=est.scoring)
+
+
+def split(est, data, given, random_state):
+    """(training DataSet, validation DataSet or None).
+
+    ``given`` is ``(X_val, y_val, sample_weight_val)`` as the user gave them, or
+    None; without it, ``early_stopping`` splits ``validation_fraction`` off
+    the training data (stratified for single-label targets).
+    """
+    if given is not None:
+        return data, _given(est, data.X.dtype, *given)
+    if not est.early_stopping:
+        return data, None
+    has_w = data.sample_weight is not None
+    arrays = [data.X, data.y, data.Y] + ([data.sample_weight] if has_w else [])
+    # stratified on the rows of the boolean target, as MLPClassifier: the
+    # same split, and train_test_split's error for a class too small to
+    # split is MLPClassifier's, to which the class labels are added
+    stratify = data.Y if est._kind != "multilabel" else None
+    try:
+        parts = train_test_split(
+            *arrays,
+            random_state=random_state,
+            test_size=est.validation_fraction,
+            stratify=stratify,
+        )
+    except ValueError as exc:
+        _explain_small_class(exc, data.y)
+    train = DataSet(parts[0], parts[4], parts[6] if has_w else None, parts[2])
+    validation = DataSet(parts[1], parts[5], parts[7] if has_w else None, parts[3])
+    _check_split(train, validation)
+    return train, validation
+
+
+def _explain_small_class(exc, y):
+    """Re-raise train_test_split's error, adding the classes of y it is about."""
+    if not str(exc).startswith("The least populated class"):
+        raise exc
+    labels, counts = np.unique(y, return_counts=True)
+    raise ValueError(
+        f"{exc} (Those are rows of the one-hot target; the classes of y "
+        f"with fewer than 2 samples are: {labels[counts < 2].tolist()}. "
+        "early_stopping holds out a stratified validation_fraction of the "
+        "data: give every class at least 2 samples, or pass X_val and "
+        "y_val.)"
+    ) from exc
+
+
+def _given(est, dtype, X_val, y_val, sample_weight_val):
+    X_val, y_val = validate_data(
+        est,
+        X_val,
+        y_val,
+        accept_sparse=("csr", "csc"),
+        dtype=(np.float64, np.float32),
+        multi_output=True,
+        reset=False,
+    )
+    if y_val.ndim == 2 and y_val.shape[1] == 1:
+        y_val = column_or_1d(y_val, warn=True)
+    kind = "multilabel" if est._kind == "multilabel" else "multiclass"
+    _targets.check_labels_known(y_val, est.classes_, kind, "y_val")
+    Y_val = _targets.encode(y_val, est.classes_, kind, bool)
+    if sample_weight_val is not None:
+        sample_weight_val = _check_sample_weight(
+            sample_weight_val,
+            X_val,
+            dtype=dtype,
+            ensure_non_negative=True,
+        )
+    return DataSet(X_val, Y_val, sample_weight_val, y_val)
+
+
+def _check_split(train, validation):
+    if validation.X.shape[0] < 2:
+        raise ValueError(
+            "The validation set is too small. Increase 'validation_fraction' "
+            "or the size of your dataset."
+        )
+    for part, data in (("training", train), ("validation", validation)):
+        w = data.sample_weight
+        if w is not None and not w.sum() > 0:
+            raise ValueError(
+                f"After the validation_fraction split for early stopping, the "
+                f"sample_weight of the {part} part sums to zero. Give more "
+                "samples a positive weight, or pass X_val and y_val."
+            )
+
+
+def validator(est, objective, scorer, validation):
+    """validate() -> (score, loss) of the current weights on ``validation``."""
+
+    def validate():
+        Z = objective.network.forward(validation.X)
+        w = validation.sample_weight
+        B = batch_weight(validation.X.shape[0], w)
+        loss = float(objective.head.value(Z, validation.Y, w, B))
+        if scorer is None:
+            hits = _targets.decode(Z, est.classes_, est._kind) == validation.y
+            if hits.ndim == 2:  # multilabel: subset accuracy
+                hits = hits.all(axis=1)
+            score = float(np.average(hits, weights=w))
+        elif scorer == "loss":
+            score = -loss
+        else:
+            kwargs = {} if w is None else {"sample_weight": w}
+            score = float(scorer(est, validation.X, validation.y, **kwargs))
+        return score, loss
+
+    return validate

@@ -4,16 +4,30 @@ import itertools
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skmlp._core.losses import SoftmaxCrossEntropy
 from skmlp._core.network import Network
+from skmlp._core.objective import Objective
 from skmlp._core.optimizers import SGD, Adam
-from skmlp._core.penalties import L2
+from skmlp._core.penalties import ElasticNet
 from skmlp._core.schedules import LearningRateSchedule
-from skmlp._core.training import EpochRecord, Plateau, run_stochastic, train_step
+from skmlp._core.training import (
+    DataSet,
+    EpochHooks,
+    EpochRecord,
+    LoopSettings,
+    Plateau,
+    Stepper,
+    TrainingResult,
+    _Batches,
+    run_epoch,
+    run_stochastic,
+    train_step,
+)
 
-HEAD = SoftmaxCrossEntropy
+HEAD = SoftmaxCrossEntropy()
 
 
 def make_problem(
@@ -26,6 +40,14 @@ def make_problem(
     return network, X, Y
 
 
+def make_stepper(network, optimizer=None, schedule=None, plateau=None):
+    return Stepper(
+        optimizer or SGD(network.params.size, network.dtype, momentum=0.9),
+        schedule or LearningRateSchedule(0.1),
+        plateau or Plateau(1e-4, 100),
+    )
+
+
 def run(
     network,
     X,
@@ -36,31 +58,31 @@ def run(
     schedule=None,
     penalty=None,
     plateau=None,
-    **kwargs,
+    on_epoch=None,
+    on_epoch_begin=None,
+    validate=None,
+    batch_size=8,
+    max_iter=5,
+    shuffle=True,
+    watch_validation=False,
+    rng=None,
+    seen=0,
 ):
     """run_stochastic with small defaults; also returns params after every epoch."""
-    optimizer = optimizer or SGD(network.params.size, network.dtype, momentum=0.9)
-    schedule = schedule or LearningRateSchedule(0.1)
     snapshots = []
-    user_on_epoch = kwargs.pop("on_epoch", None)
 
-    def on_epoch(record):
+    def end(record):
         snapshots.append(network.params.copy())
-        return user_on_epoch(record) if user_on_epoch else False
+        return on_epoch(record) if on_epoch else False
 
-    kwargs = {"batch_size": 8, "max_iter": 5, "rng": np.random.default_rng(2), **kwargs}
     result = run_stochastic(
-        network,
-        HEAD,
-        penalty or L2(1e-3),
-        optimizer,
-        schedule,
-        X,
-        Y,
-        sample_weight,
-        plateau=plateau or Plateau(1e-4, 100),
-        on_epoch=on_epoch,
-        **kwargs,
+        Objective(network, HEAD, penalty or ElasticNet(1e-3)),
+        make_stepper(network, optimizer, schedule, plateau),
+        DataSet(X, Y, sample_weight),
+        LoopSettings(batch_size, max_iter, shuffle, watch_validation),
+        np.random.default_rng(2) if rng is None else rng,
+        EpochHooks(begin=on_epoch_begin, validate=validate, end=end),
+        seen,
     )
     return result, snapshots
 
@@ -73,7 +95,7 @@ def test_one_record_per_epoch(rng):
     schedule = LearningRateSchedule(0.1, decay=0.5)
     optimizer = SGD(network.params.size, np.float64)
     result, snapshots = run(
-        network, X, Y, optimizer=optimizer, schedule=schedule, samples_seen=7
+        network, X, Y, optimizer=optimizer, schedule=schedule, seen=7
     )
     assert result.stop_reason == "max_iter"
     assert len(result.epochs) == len(snapshots) == 5
@@ -89,12 +111,53 @@ def test_one_record_per_epoch(rng):
     assert result.epochs[-1].loss < result.epochs[0].loss
 
 
+def test_bundle_defaults():
+    settings = LoopSettings(16, 7)
+    assert (settings.shuffle, settings.watch_validation) == (True, False)
+    data = DataSet("X", "Y")
+    assert data.sample_weight is None and data.y is None
+    hooks = EpochHooks()
+    assert hooks.begin is hooks.validate is hooks.end is None
+    result = TrainingResult()
+    assert (result.epochs, result.stop_reason, result.samples_seen) == (
+        [],
+        "max_iter",
+        0,
+    )
+
+
+def test_run_stochastic_with_default_hooks_and_seen(rng):
+    network, X, Y = make_problem(rng)
+    start = network.params.copy()
+    finals, results = [], []
+    for explicit in (False, True):
+        network.params[...] = start
+        objective = Objective(network, HEAD, ElasticNet(1e-3))
+        stepper = make_stepper(network)
+        data = DataSet(X, Y, None, y=Y.argmax(axis=1))  # y: not the loop's business
+        args = (objective, stepper, data, LoopSettings(8, 3))
+        if explicit:
+            result = run_stochastic(
+                *args, np.random.default_rng(4), hooks=EpochHooks(), seen=0
+            )
+        else:
+            result = run_stochastic(*args, np.random.default_rng(4))
+        finals.append(network.params.copy())
+        results.append(result)
+        assert result.stop_reason == "max_iter"
+        assert result.samples_seen == 3 * 20
+        assert len(result.epochs) == 3 and stepper.optimizer.steps == 3 * 3
+    assert_array_equal(finals[0], finals[1])
+    assert not np.array_equal(finals[0], start)
+    assert [r.loss for r in results[0].epochs] == [r.loss for r in results[1].epochs]
+
+
 def test_loop_matches_a_hand_written_replay(rng):
     network, X, Y = make_problem(rng, n=20)
     replay = Network(network.layer_sizes, "tanh")
     replay.params[...] = network.params
     w = rng.uniform(0.2, 2.0, 20)
-    penalty = L2(0.3)
+    penalty = ElasticNet(0.3)
     optimizer = SGD(network.params.size, np.float64, momentum=0.9, nesterov=True)
     result, _ = run(
         network,
@@ -116,7 +179,7 @@ def test_loop_matches_a_hand_written_replay(rng):
             sl = slice(start, start + 8)
             B = w[sl].sum()
             loss, dZ = HEAD.value_and_grad(
-                replay.forward(X[sl], training=True), Y[sl], w[sl]
+                replay.forward(X[sl], training=True), Y[sl], w[sl], B
             )
             replay.backward(dZ)
             loss += penalty.value(replay.weights, B)
@@ -169,7 +232,7 @@ def test_shuffling_accepts_a_random_state(rng):
 def test_invscaling_sees_cumulative_samples(rng):
     network, X, Y = make_problem(rng)
     schedule = LearningRateSchedule(0.1, "invscaling", power_t=0.5)
-    result, _ = run(network, X, Y, schedule=schedule, samples_seen=100, max_iter=3)
+    result, _ = run(network, X, Y, schedule=schedule, seen=100, max_iter=3)
     assert schedule.base == pytest.approx(0.1 / (100 + 3 * 20 + 1) ** 0.5)
     assert result.epochs[1].learning_rate == pytest.approx(0.1 / (120 + 1) ** 0.5)
 
@@ -196,7 +259,7 @@ def test_divergence_restores_the_last_good_weights(rng):
             X,
             Y,
             optimizer=optimizer,
-            penalty=L2(1.0),
+            penalty=ElasticNet(1.0),
             schedule=LearningRateSchedule(1e12),
             batch_size=40,
             max_iter=50,
@@ -227,7 +290,7 @@ def test_divergence_in_the_first_epoch_restores_the_initial_weights(rng):
             network,
             X,
             Y,
-            penalty=L2(1e3),
+            penalty=ElasticNet(1e3),
             batch_size=4,
             schedule=LearningRateSchedule(1e100),
             max_iter=5,
@@ -265,13 +328,111 @@ def test_zero_weight_minibatch_is_skipped(rng):
 def test_train_step_with_zero_weight_sum_does_nothing(rng):
     network, X, Y = make_problem(rng, n=4)
     optimizer = SGD(network.params.size, np.float64)
+    stepper = make_stepper(network, optimizer)
     before = network.params.copy()
-    loss, B = train_step(
-        network, HEAD, L2(1.0), optimizer, LearningRateSchedule(0.1), X, Y, np.zeros(4)
-    )
+    objective = Objective(network, HEAD, ElasticNet(1.0))
+    loss, B = train_step(objective, stepper, X, Y, np.zeros(4))
     assert (loss, B) == (0.0, 0.0)
     assert_array_equal(network.params, before)
     assert optimizer.steps == 0
+
+
+def test_train_step_is_one_step_on_the_objective_gradient(rng):
+    network, X, Y = make_problem(rng, n=6)
+    replay = Network(network.layer_sizes, "tanh")
+    replay.params[...] = network.params
+    w = rng.uniform(0.5, 2.0, 6)
+    schedule = LearningRateSchedule(0.3, decay=1.0)
+    stepper = make_stepper(network, schedule=schedule)
+    objective = Objective(network, HEAD, ElasticNet(0.2))
+    for expected_steps in (1, 2):
+        loss, B = train_step(objective, stepper, X, Y, w)
+        assert B == w.sum() and stepper.optimizer.steps == expected_steps
+    # the same two steps by hand: v = mu v - lr g, Nesterov's update, lr 0.3/(1+s)
+    v = np.zeros_like(replay.params)
+    for s in (0, 1):
+        value, _ = Objective(replay, HEAD, ElasticNet(0.2)).value_and_grad(X, Y, w)
+        lr = 0.3 / (1 + s)
+        v = 0.9 * v - lr * replay.grads
+        replay.params[...] += 0.9 * v - lr * replay.grads
+    assert loss == pytest.approx(value, rel=1e-13)
+    assert_allclose(network.params, replay.params, rtol=1e-12, atol=1e-15)
+
+
+def test_run_epoch_returns_the_weighted_mean_batch_loss(rng):
+    network, X, Y = make_problem(rng, n=10)
+    w = rng.uniform(0.5, 2.0, 10)
+    stepper = make_stepper(network, schedule=LearningRateSchedule(0.0))  # no move
+    objective = Objective(network, HEAD, ElasticNet(0.5))
+    batches = [(X[:4], Y[:4], w[:4]), (X[4:], Y[4:], w[4:])]
+    losses = [objective.value(*batch) for batch in batches]
+    expected = (losses[0] * w[:4].sum() + losses[1] * w[4:].sum()) / w.sum()
+    assert run_epoch(objective, stepper, batches) == pytest.approx(expected, rel=1e-13)
+    assert stepper.optimizer.steps == 2
+    # batches of zero weight count for nothing; an epoch of nothing but them is NaN
+    zero = (X[:3], Y[:3], np.zeros(3))
+    assert run_epoch(objective, stepper, [zero, *batches]) == pytest.approx(expected)
+    assert stepper.optimizer.steps == 4
+    assert np.isnan(run_epoch(objective, stepper, [zero, zero]))
+    assert stepper.optimizer.steps == 4
+
+
+def test_run_epoch_stops_at_a_non_finite_batch(rng):
+    network, X, Y = make_problem(rng, n=9)
+    stepper = make_stepper(network)
+    objective = Objective(network, HEAD, ElasticNet(0.0))
+    bad = Y[3:6].copy()
+    bad[0, 0] = np.nan  # a batch whose loss is NaN
+    batches = [(X[:3], Y[:3], None), (X[3:6], bad, None), (X[6:], Y[6:], None)]
+    with np.errstate(all="ignore"):
+        assert np.isnan(run_epoch(objective, stepper, batches))
+    assert stepper.optimizer.steps == 1  # the non-finite batch took no step
+
+
+# ------------------------------------------------------------------ batches
+
+
+def collect(batches):
+    """Copies of every (X, Y, w) of one pass (the shuffled X is a reused buffer)."""
+    return [
+        (np.array(Xb.toarray() if sp.issparse(Xb) else Xb), Yb.copy(), wb)
+        for Xb, Yb, wb in batches
+    ]
+
+
+def test_batches_in_order_are_consecutive_slices(rng):
+    X, Y, w = rng.normal(size=(10, 2)), rng.normal(size=(10, 3)), rng.random(10)
+    batches = _Batches(DataSet(X, Y, w), 4, False, rng)
+    for _ in range(2):  # every pass the same
+        got = list(batches)
+        assert [len(b[0]) for b in got] == [4, 4, 2]
+        for (Xb, Yb, wb), start in zip(got, (0, 4, 8), strict=True):
+            assert_array_equal(Xb, X[start : start + 4])
+            assert_array_equal(Yb, Y[start : start + 4])
+            assert_array_equal(wb, w[start : start + 4])
+    assert all(b[2] is None for b in _Batches(DataSet(X, Y), 4, False, rng))
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_shuffled_batches_visit_every_row_once_per_pass(sparse, rng):
+    X = np.arange(22.0).reshape(11, 2)  # row i holds 2i, 2i + 1
+    Y, w = np.arange(11.0)[:, None] * 10, np.arange(11.0) / 10
+    data = DataSet(sp.csr_matrix(X) if sparse else X, Y, w)
+    batches = _Batches(data, 4, True, np.random.default_rng(3))
+    orders = []
+    for _ in range(3):
+        got = collect(batches)
+        assert [len(b[0]) for b in got] == [4, 4, 3]
+        rows = np.concatenate([Xb[:, 0] / 2 for Xb, _, _ in got]).astype(int)
+        assert sorted(rows) == list(range(11))  # a permutation
+        for Xb, Yb, wb in got:  # X, Y and w rows stay together
+            i = (Xb[:, 0] / 2).astype(int)
+            assert_array_equal(Xb, X[i])
+            assert_array_equal(Yb[:, 0], 10 * i)
+            assert_array_equal(wb, i / 10)
+        orders.append(rows)
+    assert not np.array_equal(orders[0], orders[1])  # a new order every pass
+    assert_array_equal(X, np.arange(22.0).reshape(11, 2))  # X itself untouched
 
 
 # ---------------------------------------------------------------- plateaus

@@ -57,7 +57,8 @@ def _fit_models(lrow, data, keys):
     fitted = {}
     makers = {"skmlp": make_skmlp, "sklearn": make_sklearn}
     # skmlp's network is also the one onnxruntime runs
-    for key in ["skmlp", *(["sklearn"] if "sklearn" in keys else [])]:
+    wanted = {"skmlp": {"skmlp", "onnx"}, "sklearn": {"sklearn"}}
+    for key in [k for k, users in wanted.items() if users & set(keys)]:
         try:
             _, est = makers[key](row, lrow.fit_epochs, Settings(1))
             with warnings.catch_warnings():

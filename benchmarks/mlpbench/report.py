@@ -148,7 +148,7 @@ def _errors(results):
 
 def notes(report):
     results, latency = report["results"], report.get("latency", [])
-    found = list(COLUMN_NOTES)
+    found = list(COLUMN_NOTES) if results else []
     if any(r["contender"].endswith("(no dropout)") for r in results):
         found.append(
             "dropout row: MLPClassifier has no dropout; it trains the same "

@@ -27,6 +27,7 @@ bounds[j+1])`` the gradient used is ``grads + l2[j] * p + l1[j] * sign(p)``
 
 import importlib.util
 import math
+import threading
 
 import numpy as np
 
@@ -35,6 +36,8 @@ import numpy as np
 _MIN_CHUNK = 8192
 
 _kernels = None
+# the thread count set by set_num_threads, per calling thread as numba's is
+_local = threading.local()
 
 
 def available():
@@ -74,7 +77,15 @@ def set_num_threads(n_threads=None):
         raise ValueError(f"n_threads must be at least 1; got {n_threads}.")
     n_threads = min(n_threads, numba.config.NUMBA_NUM_THREADS)
     numba.set_num_threads(n_threads)
+    _local.n_threads = n_threads
     return n_threads
+
+
+def _n_threads():
+    n = getattr(_local, "n_threads", None)
+    if n is None:  # set_num_threads not called in this thread: numba's count
+        n = _local.n_threads = _get()["get_num_threads"]()
+    return n
 
 
 def penalty_ranges(layer_sizes, alpha, l1_ratio, B, dtype):
@@ -126,16 +137,21 @@ def adam(params, grads, m, v, c, bounds, l1, l2):
     params += (m / (sqrt(v) + eps)) * (-lr_t)
     """
     _check(params, grads, (m, v), c, 6, bounds, l1, l2)
-    _get()["adam"](params, grads, m, v, c, bounds, l1, l2, _n_chunks(params))
+    _bounds_ok(
+        _get()["adam"](params, grads, m, v, c, bounds, l1, l2, _n_chunks(params)),
+        bounds,
+        params,
+    )
 
 
 def sgd(params, grads, velocity, c, bounds, l1, l2, nesterov):
     """One momentum step: v = mu v - lr g; params += v, or, with Nesterov,
     params += -lr g, then params += mu v (the order of the NumPy path)."""
     _check(params, grads, (velocity,), c, 2, bounds, l1, l2)
-    _get()["sgd"](
+    ok = _get()["sgd"](
         params, grads, velocity, c, bounds, l1, l2, bool(nesterov), _n_chunks(params)
     )
+    _bounds_ok(ok, bounds, params)
 
 
 def adagrad(params, grads, cache, c, bounds, l1, l2):
@@ -143,13 +159,15 @@ def adagrad(params, grads, cache, c, bounds, l1, l2):
     _check(params, grads, (cache,), c, 2, bounds, l1, l2)
     # RMSprop's kernel with rho = 1: G * 1 + (g * g) * 1 is G + g * g exactly
     c = np.array([1, 1, c[0], c[1]], dtype=c.dtype)
-    _get()["rmsprop"](params, grads, cache, c, bounds, l1, l2, _n_chunks(params))
+    ok = _get()["rmsprop"](params, grads, cache, c, bounds, l1, l2, _n_chunks(params))
+    _bounds_ok(ok, bounds, params)
 
 
 def rmsprop(params, grads, cache, c, bounds, l1, l2):
     """G = rho G + (1 - rho) g g;  params += (g / (sqrt(G) + eps)) * (-lr)."""
     _check(params, grads, (cache,), c, 4, bounds, l1, l2)
-    _get()["rmsprop"](params, grads, cache, c, bounds, l1, l2, _n_chunks(params))
+    ok = _get()["rmsprop"](params, grads, cache, c, bounds, l1, l2, _n_chunks(params))
+    _bounds_ok(ok, bounds, params)
 
 
 def bias_activation(Z, b, activation):
@@ -220,8 +238,7 @@ def _check_batch(a, name, dtype, shape=None):
 
 def _n_column_blocks(Z):
     # blocks of at least 16 columns, and _MIN_CHUNK elements, per thread
-    n_threads = _get()["get_num_threads"]()
-    return max(1, min(n_threads, Z.size // _MIN_CHUNK, Z.shape[1] // 16))
+    return max(1, min(_n_threads(), Z.size // _MIN_CHUNK, Z.shape[1] // 16))
 
 
 def adam_step_size(lr, beta_1, beta_2, t):
@@ -262,9 +279,11 @@ def _check(params, grads, states, c, n_coefs, bounds, l1, l2):
             f"bounds needs one value more than l1 and l2; got {bounds.shape[0]}, "
             f"{l1.shape[0]}, {l2.shape[0]}."
         )
-    if k > 0 and (
-        bounds[0] < 0 or bounds[-1] > params.shape[0] or np.any(np.diff(bounds) < 0)
-    ):
+
+
+def _bounds_ok(ok, bounds, params):
+    # the kernels check the bounds before they touch anything (False: refused)
+    if not ok:
         raise ValueError(
             f"bounds must increase within [0, {params.shape[0]}]; got {bounds}."
         )
@@ -272,8 +291,7 @@ def _check(params, grads, states, c, n_coefs, bounds, l1, l2):
 
 def _n_chunks(params):
     # one contiguous chunk per thread, none under _MIN_CHUNK elements
-    n_threads = _get()["get_num_threads"]()
-    return max(1, min(n_threads, params.shape[0] // _MIN_CHUNK))
+    return max(1, min(_n_threads(), params.shape[0] // _MIN_CHUNK))
 
 
 def _get():

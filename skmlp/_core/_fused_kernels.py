@@ -41,6 +41,20 @@ def _pen_grad(g, x, a1, a2, has1, has2):
 
 
 @_jit(inline="always")
+def _valid(bounds, n):
+    # increasing and within [0, n]: _segment relies on it
+    k = bounds.shape[0] - 1
+    if k == 0:
+        return True
+    if bounds[0] < 0 or bounds[k] > n:
+        return False
+    for j in range(k):
+        if bounds[j + 1] < bounds[j]:
+            return False
+    return True
+
+
+@_jit(inline="always")
 def _segment(i, hi, bounds, l1, l2, zero):
     # the end of the penalty segment holding i (capped at hi) and its
     # coefficients; zeros before, between and after the ranges
@@ -76,6 +90,8 @@ def _adam_loop(p, gr, m, v, b1, omb1, b2, omb2, eps, nlr, a1, a2):
 
 @_jit(parallel=True)
 def adam(p, gr, m, v, c, bounds, l1, l2, nc):
+    if not _valid(bounds, p.shape[0]):
+        return False
     b1, omb1, b2, omb2, eps, nlr = c[0], c[1], c[2], c[3], c[4], c[5]
     zero = c[0] - c[0]  # 0 in the params' dtype (c is finite)
     n = p.shape[0]
@@ -87,6 +103,7 @@ def adam(p, gr, m, v, c, bounds, l1, l2, nc):
                 p[i:e], gr[i:e], m[i:e], v[i:e], b1, omb1, b2, omb2, eps, nlr, a1, a2
             )
             i = e
+    return True
 
 
 @_jit()
@@ -110,6 +127,8 @@ def _momentum_loop(p, gr, vel, mu, nlr, a1, a2, nesterov):
 
 @_jit(parallel=True)
 def sgd(p, gr, vel, c, bounds, l1, l2, nesterov, nc):
+    if not _valid(bounds, p.shape[0]):
+        return False
     mu, nlr = c[0], c[1]
     zero = c[0] - c[0]
     n = p.shape[0]
@@ -119,6 +138,7 @@ def sgd(p, gr, vel, c, bounds, l1, l2, nesterov, nc):
             e, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
             _momentum_loop(p[i:e], gr[i:e], vel[i:e], mu, nlr, a1, a2, nesterov)
             i = e
+    return True
 
 
 @_jit()
@@ -134,6 +154,8 @@ def _rmsprop_loop(p, gr, G, rho, omrho, eps, nlr, a1, a2):
 
 @_jit(parallel=True)
 def rmsprop(p, gr, G, c, bounds, l1, l2, nc):
+    if not _valid(bounds, p.shape[0]):
+        return False
     rho, omrho, eps, nlr = c[0], c[1], c[2], c[3]
     zero = c[0] - c[0]
     n = p.shape[0]
@@ -143,6 +165,7 @@ def rmsprop(p, gr, G, c, bounds, l1, l2, nc):
             e, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
             _rmsprop_loop(p[i:e], gr[i:e], G[i:e], rho, omrho, eps, nlr, a1, a2)
             i = e
+    return True
 
 
 # -- forward and backward pieces of a dense layer -----------------------------

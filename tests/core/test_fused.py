@@ -173,7 +173,7 @@ def assert_same(expected, actual, dtype):
 def threads(request):
     before = numba.get_num_threads()
     yield _fused.set_num_threads(request.param)
-    numba.set_num_threads(before)
+    _fused.set_num_threads(before)
 
 
 # -- tests ------------------------------------------------------------------------
@@ -281,7 +281,7 @@ def test_threads_follow_the_blas_limit():
         n_max = numba.config.NUMBA_NUM_THREADS
         assert _fused.set_num_threads(n_max + 5) == n_max
     finally:
-        numba.set_num_threads(before)
+        _fused.set_num_threads(before)
     with pytest.raises(ValueError, match="n_threads must be at least 1"):
         _fused.set_num_threads(0)
 

@@ -8,9 +8,11 @@ import scipy.optimize
 from numpy.testing import assert_allclose
 
 from skmlp._core.lbfgs import run_lbfgs
-from skmlp._core.losses import SigmoidBinaryCrossEntropy
+from skmlp._core.losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 from skmlp._core.network import Network
-from skmlp._core.penalties import L2
+from skmlp._core.objective import Objective
+from skmlp._core.penalties import ElasticNet
+from skmlp._core.training import DataSet
 
 
 def logistic_problem(rng, n=80, d=4):
@@ -49,15 +51,11 @@ def fit(X, y, alpha, sample_weight=None, dtype=np.float64, **kwargs):
     network = Network([X.shape[1], 1], "identity", dtype=dtype)
     network.initialize(np.random.default_rng(0))
     kwargs = {"max_iter": 1000, "tol": 1e-10, **kwargs}
-    res = run_lbfgs(
-        network,
-        SigmoidBinaryCrossEntropy,
-        L2(alpha),
-        X.astype(dtype),
-        y[:, None].astype(dtype),
-        sample_weight,
-        **kwargs,
+    objective = Objective(
+        network, SigmoidBinaryCrossEntropy("binary"), ElasticNet(alpha)
     )
+    data = DataSet(X.astype(dtype), y[:, None].astype(dtype), sample_weight)
+    res = run_lbfgs(objective, data, **kwargs)
     return network, res
 
 
@@ -102,9 +100,8 @@ def test_one_forward_per_evaluation(rng):
     calls = []
     forward = network.forward
     network.forward = lambda *args, **kw: calls.append(1) or forward(*args, **kw)
-    res = run_lbfgs(
-        network, SigmoidBinaryCrossEntropy, L2(1.0), X, y[:, None], tol=1e-8
-    )
+    objective = Objective(network, SigmoidBinaryCrossEntropy(), ElasticNet(1.0))
+    res = run_lbfgs(objective, DataSet(X, y[:, None]), tol=1e-8)
     assert len(calls) == res.nfev
 
 
@@ -152,9 +149,31 @@ def test_infinite_loss_is_not_accepted(rng):
     x0 = network.params.copy()
     with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = run_lbfgs(
-            network, SigmoidBinaryCrossEntropy, L2(1e308), X * 1e200, y[:, None]
-        )
+        objective = Objective(network, SigmoidBinaryCrossEntropy(), ElasticNet(1e308))
+        res = run_lbfgs(objective, DataSet(X * 1e200, y[:, None]))
     assert res.stop_reason == "diverged"
     assert np.isfinite(network.params).all()
     assert_allclose(network.params, x0)
+
+
+def test_result_is_the_objective_at_the_kept_weights(rng):
+    X, y = logistic_problem(rng)
+    w = rng.uniform(0.5, 2.0, len(y))
+    network, res = fit(X, y, 0.3, sample_weight=w)
+    objective = Objective(network, SigmoidBinaryCrossEntropy(), ElasticNet(0.3))
+    assert res.fun == pytest.approx(objective.value(X, y[:, None], w), rel=1e-12)
+
+
+def test_converged_hidden_layer_network_has_a_small_gradient(rng):
+    # a non-convex objective: no optimum to compare with, but convergence
+    # means the gradient's largest entry is below tol
+    X = rng.normal(size=(60, 3))
+    Y = np.eye(3)[(X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5)]
+    network = Network([3, 5, 3], "tanh")
+    network.initialize(np.random.default_rng(0))
+    objective = Objective(network, SoftmaxCrossEntropy(), ElasticNet(0.1))
+    res = run_lbfgs(objective, DataSet(X, Y), max_iter=5000, tol=1e-6)
+    assert res.stop_reason == "converged"
+    value, _ = objective.value_and_grad(X, Y)
+    assert value == pytest.approx(res.fun, rel=1e-12)
+    assert np.abs(network.grads).max() <= 1e-6

@@ -171,8 +171,8 @@ def test_converged_hidden_layer_network_has_a_small_gradient(rng):
     Y = np.eye(3)[(X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5)]
     network = Network([3, 5, 3], "tanh")
     network.initialize(np.random.default_rng(0))
-    objective = Objective(network, SoftmaxCrossEntropy(), ElasticNet(0.1))
-    res = run_lbfgs(objective, DataSet(X, Y), max_iter=5000, tol=1e-6)
+    objective = Objective(network, SoftmaxCrossEntropy(), ElasticNet(1.0))
+    res = run_lbfgs(objective, DataSet(X, Y), max_iter=1000, tol=1e-6)
     assert res.stop_reason == "converged"
     value, _ = objective.value_and_grad(X, Y)
     assert value == pytest.approx(res.fun, rel=1e-12)

@@ -127,8 +127,9 @@ def main(argv=None):
         print("  the machine is busy: absolute times suffer, the paired ratios less")
     data = DataCache(args.quick)
     results, gemm = run_training_rows(plan, data, args.device)
+    importable = [key for key in args.contenders if key not in plan.missing]
     latency, latency_missing = run_latency_rows(
-        plan.latency_rows, args.contenders, plan.threads_list, plan.repeats, data
+        plan.latency_rows, importable, plan.threads_list, plan.repeats, data
     )
     report["missing"].update(latency_missing)
     finish_report(report, results, latency, gemm)

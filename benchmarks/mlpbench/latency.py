@@ -20,12 +20,13 @@ from threadpoolctl import threadpool_limits
 
 from .contenders import REFERENCE, Settings, make_sklearn, make_skmlp
 from .rows import Row
-from .running import _attempt
+from .running import attempt
 from .util import fmt, log, threads_text
 
 BLOCK_SECONDS = 0.02  # each timed block runs calls for about this long
 MAX_CALLS = 10_000
-LATENCY_CONTENDERS = ("skmlp", "sklearn", "onnx")
+LABELS = {"skmlp": "skmlp", "sklearn": "MLPClassifier", "onnx": "onnxruntime"}
+LATENCY_CONTENDERS = tuple(LABELS)
 
 
 @dataclass(frozen=True)
@@ -92,18 +93,17 @@ def _onnx_predictor(model, X, n_threads):
 def _predictors(fitted, keys, X, n_threads):
     """{key: (label, predict(X) -> probabilities)}, and {key: why not}."""
     found, failed = {}, {}
-    labels = {"skmlp": "skmlp", "sklearn": "MLPClassifier", "onnx": "onnxruntime"}
     for key in keys:
         model = fitted.get("skmlp" if key == "onnx" else key)
         if isinstance(model, Exception):
             failed[key] = f"fit failed: {type(model).__name__}: {model}"
         elif key == "onnx":
             try:
-                found[key] = labels[key], _onnx_predictor(model, X, n_threads)
+                found[key] = LABELS[key], _onnx_predictor(model, X, n_threads)
             except Exception as exc:
                 failed[key] = f"export failed: {type(exc).__name__}: {exc}"
         else:
-            found[key] = labels[key], model.predict_proba
+            found[key] = LABELS[key], model.predict_proba
     return found, failed
 
 
@@ -126,15 +126,15 @@ def run_latency_row(run, predictors, failed):
         key: {"seconds": [], "error": failed.get(key), "label": label}
         for key, (label, _) in predictors.items()
     }
-    cells.update({key: {"error": why, "label": key} for key, why in failed.items()})
+    cells.update({k: {"error": why, "label": LABELS[k]} for k, why in failed.items()})
     calls = {}
     for key, (_, predict) in predictors.items():
-        calls[key] = _attempt(cells[key], _calls_per_block, predict, run.X)
+        calls[key] = attempt(cells[key], _calls_per_block, predict, run.X)
     keys = [key for key in predictors if cells[key]["error"] is None]
-    for block in range(run.blocks):
+    for block in range(run.blocks if keys else 0):
         for key in keys[block % len(keys) :] + keys[: block % len(keys)]:
             predict = predictors[key][1]
-            seconds = _attempt(cells[key], _block, predict, run.X, calls[key])
+            seconds = attempt(cells[key], _block, predict, run.X, calls[key])
             if seconds is not None:
                 cells[key]["seconds"].append(seconds)
     diff = _onnx_difference(predictors, cells, run.X)

@@ -91,7 +91,7 @@ def run_row(run, contenders):
     return [_summarise(run, key, cells, flops) for key in keys]
 
 
-def _attempt(cell, function, *args):
+def attempt(cell, function, *args):
     """function(*args), or None with the error kept: one failure spoils one cell."""
     if cell["error"] is None:
         try:
@@ -106,14 +106,14 @@ def _record_memory_fit(cell, label, est, run):
     X, y, device = run.data[0], run.data[2], run.settings.device
     cell["label"] = label  # named in the table even if it fails here
     t0 = time.perf_counter()
-    cell["peak_mib"] = peak = _attempt(cell, peak_fit_mib, est, X, y, device)
+    cell["peak_mib"] = peak = attempt(cell, peak_fit_mib, est, X, y, device)
     seconds = time.perf_counter() - t0
     log(f"  {label:<27} {fmt(peak, '.3g'):>8} MiB  (untimed fit, {seconds:.1f} s)")
 
 
 def _record_timed_fit(cell, label, est, run):
     X, y, device = run.data[0], run.data[2], run.settings.device
-    seconds = _attempt(cell, timed_fit, est, X, y, device)
+    seconds = attempt(cell, timed_fit, est, X, y, device)
     if seconds is not None:
         cell["fit_seconds"].append(seconds)
         cell["n_iter"].append(n_iter_of(est))

@@ -104,8 +104,8 @@ def test_floor_contenders_give_the_floor_ratios(mixed):
     assert "ratio vs floor" in header and "ratio vs GEMM-only" in header
 
 
-def test_gemm_only_network_multiplies_like_backpropagation():
-    from mlpbench.floor import _Network  # importable once run.py has loaded
+def test_gemm_only_network_multiplies_like_backpropagation(bench):
+    from mlpbench.floor import _Network  # bench: run.py has put it on the path
 
     rng = np.random.default_rng(1)
     net = _Network([5, 4, 3], batch_size=6, dtype=np.float64, rng=rng)
@@ -124,18 +124,25 @@ def test_gemm_only_network_multiplies_like_backpropagation():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_optimizer_pass_streams_without_changing_the_weights(dtype):
-    from mlpbench.floor import optimizer_pass
+def test_every_optimizer_pass_streams_without_changing_the_weights(bench, dtype):
+    from mlpbench import floor
 
-    name, step = optimizer_pass(1000, dtype, 1)
-    p = np.linspace(-1, 1, 1000, dtype=dtype)
-    g = np.linspace(0.5, 2, 1000, dtype=dtype)
-    m, v = np.zeros_like(p), np.zeros_like(p)
-    before = p.copy()
-    step(p, g, m, v, np.dtype(dtype).type(0))
-    np.testing.assert_array_equal(p, before)  # step size 0: the GEMM inputs stay
-    assert np.all(m > 0) and np.all(v > 0)  # the moments were written
-    assert name.startswith(("numba", "NumPy"))
+    dtype = np.dtype(dtype)
+    kernels = {"NumPy": floor._numpy_pass}
+    for name, fused in floor._numba_passes().items():
+        kernels[name] = floor._wrap(fused, dtype)
+    for name, step in kernels.items():
+        p = np.linspace(-1, 1, 1000, dtype=dtype)
+        g = np.linspace(0.5, 2, 1000, dtype=dtype)
+        m, v = np.full_like(p, -1), np.full_like(p, 5)
+        before = p.copy()
+        step(p, g, m, v, dtype.type(0))
+        np.testing.assert_array_equal(p, before, err_msg=name)  # step size 0
+        # the moments were written, from the gradient
+        assert np.all(m != -1) and np.all(v != 5), name
+        assert np.all(np.isfinite(m)) and np.all(np.isfinite(v)), name
+    chosen, _ = floor.optimizer_pass(1000, dtype, 1)
+    assert chosen in {"NumPy, 3 in-place passes", *kernels}
 
 
 def test_prediction_rows_time_every_predictor(mixed):

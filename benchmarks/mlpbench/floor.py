@@ -22,6 +22,7 @@ Neither contender computes activations, a loss, biases' gradients or the
 optimizer's arithmetic: they bound from below what a training step costs.
 """
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ def _numpy_pass(p, g, m, v, lr):
     np.multiply(p, 1 - lr, out=p)
 
 
+@functools.cache  # one set of compiled loops per process
 def _numba_passes():
     """{name: fused loop} compiled by numba, or {} without numba."""
     try:
@@ -100,14 +102,23 @@ def optimizer_pass(n_params, dtype, n_threads):
     return _KERNELS[key]
 
 
+def _layer_shapes(sizes):
+    return list(zip(sizes[:-1], sizes[1:], strict=True))
+
+
+def _n_params(shapes):
+    """Weights and biases of the layers (fan_in, fan_out) in `shapes`."""
+    return sum(fan_in * fan_out + fan_out for fan_in, fan_out in shapes)
+
+
 class _Network:
     """Preallocated buffers of one network: flat parameters and gradient (the
     weight matrices are views into them), Adam's moments, activations and their
     gradients for one batch."""
 
     def __init__(self, sizes, batch_size, dtype, rng):
-        shapes = list(zip(sizes[:-1], sizes[1:], strict=True))
-        n_params = sum(a * b + b for a, b in shapes)
+        shapes = _layer_shapes(sizes)
+        n_params = _n_params(shapes)
         self.params = np.empty(n_params, dtype=dtype)
         self.grad = np.zeros(n_params, dtype=dtype)
         self.m = np.zeros(n_params, dtype=dtype)
@@ -154,8 +165,7 @@ class FloorNet:
     def prepare(self, X, y):
         """Chooses (and compiles) the optimizer pass for this network, once."""
         if self.with_data:
-            sizes = self._sizes(X, y)
-            n_params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+            n_params = _n_params(_layer_shapes(self._sizes(X, y)))
             optimizer_pass(n_params, X.dtype, self.n_threads)
 
     def fit(self, X, y):

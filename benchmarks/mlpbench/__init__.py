@@ -6,9 +6,11 @@
 - ``torch_mlp``: the plain PyTorch loop;
 - ``floor``: the physical-floor contenders (GEMM only, and GEMM plus the
   unavoidable data traffic);
+- ``devices``: PyTorch devices (data moved once, CUDA synchronisation);
 - ``measure``: timing, memory and GEMM throughput;
 - ``running``: the interleaved runs of the training rows;
 - ``latency``: the prediction-latency rows;
-- ``report``: the table, the notes, JSON, markdown and the plot;
-- ``cli``: the command line, ``main(argv)``.
+- ``report``, ``plot``: the tables, the notes, JSON, markdown and the plot;
+- ``cli``: the command line, ``main(argv)``;
+- ``util``: progress lines and number formatting.
 """

@@ -18,13 +18,16 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.callback import CallbackSupportMixin
-from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils import check_random_state, column_or_1d, gen_batches
+from sklearn.utils._array_api import check_same_namespace
+from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _checks, _docstrings, _solvers, _targets, _validation
+from . import _arrays, _checks, _docstrings, _solvers, _targets, _validation
 from ._callbacks import EpochTasks
+from ._core._array import rows as _rows
 from ._core.losses import make_head
 from ._core.network import Network
 from ._core.objective import Objective
@@ -47,12 +50,6 @@ def _stochastic(est):
             f"{STOCHASTIC_SOLVERS}; solver={est.solver!r} is not stochastic."
         )
     return True
-
-
-_ARRAY_CHECKS = {
-    "accept_sparse": ("csr", "csc"),
-    "dtype": (np.float64, np.float32),
-}
 
 
 # The mixins come before BaseEstimator so that the MRO sees their tags and
@@ -134,15 +131,13 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
-        X, y = self._validate_training_data(X, y, first_pass)
-        kind = _targets.target_kind(y)
+        ops, X, y = self._validate_training_data(X, y, first_pass)
+        y_host = _arrays.host(y)  # labels are worked out on the host
+        kind = _targets.target_kind(y_host)
         _checks.check_class_weight(self, kind)
-        self._set_classes(y, kind, first_pass, incremental, classes)
-        # boolean targets, as MLPClassifier: 8x less memory than floats; the
-        # losses' ufuncs cast them on the fly
-        Y = _targets.encode(y, self.classes_, self._kind, bool)
+        self._set_classes(y_host, kind, first_pass, incremental, classes)
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
-        data = DataSet(X, Y, sample_weights(self, sample_weight, X, y), y)
+        data = self._data(ops, X, y_host, sample_weight)
         random_state = check_random_state(self.random_state)
         call = FitCall(
             state=FitState.fresh() if first_pass else FitState.load(self),
@@ -152,12 +147,26 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             given_validation=None if X_val is None else given,
             scorer=_validation.scorer_of(self),
         )
-        objective = self._objective(X, Y.shape[1], architecture)
+        objective = self._objective(ops, X, data.Y.shape[1], architecture)
         if first_pass:
             self._initialize(objective.network, random_state)
         else:
             self._continue_from(objective.network)
         return self._run(objective, data, call, (X, y, metadata))
+
+    def _data(self, ops, X, y_host, sample_weight):
+        """The training DataSet: X, encoded targets and weights on X's device."""
+        dtype = _arrays.host_dtype(ops, X.dtype)
+        # boolean targets with NumPy, as MLPClassifier: 8x less memory than
+        # floats, the losses' ufuncs cast them on the fly; other array
+        # libraries compute in X's dtype
+        Y = _targets.encode(
+            y_host, self.classes_, self._kind, bool if ops.numpy else dtype
+        )
+        # a stand-in of X's size and dtype: weights are worked out on the host
+        X_host = X if ops.numpy else np.empty((X.shape[0], 0), dtype=dtype)
+        w = sample_weights(self, _arrays.host(sample_weight), X_host, y_host)
+        return DataSet(X, _arrays.on_device(ops, Y), _arrays.on_device(ops, w), y_host)
 
     def _check_params(self, incremental, X_val, y_val, sample_weight_val):
         """(hidden sizes, dropout rates, alpha) once every parameter is checked."""
@@ -168,27 +177,35 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return sizes, rates, alpha
 
     def _validate_training_data(self, X, y, first_pass):
+        """(ops, X, y): X validated in its namespace, y following it."""
+        ops = _arrays.input_ops(X)
+        y = _arrays.follow(ops, y)
         X, y = validate_data(
-            self, X, y, multi_output=True, reset=first_pass, **_ARRAY_CHECKS
+            self,
+            X,
+            y,
+            multi_output=True,
+            reset=first_pass,
+            accept_sparse=("csr", "csc"),
+            dtype=_arrays.float_dtypes(ops),
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        return X, y
+        return ops, X, y
 
-    def _objective(self, X, n_outputs, architecture):
+    def _objective(self, ops, X, n_outputs, architecture):
         """The network (fresh, or over the fitted weights), head and penalty."""
         sizes, rates, alpha = architecture
         layer_sizes = [X.shape[1], *sizes, n_outputs]
-        stochastic = self.solver in STOCHASTIC_SOLVERS
-        network = Network(
-            layer_sizes, self.activation, rates if stochastic else 0.0, dtype=X.dtype
-        )
+        rates = rates if self.solver in STOCHASTIC_SOLVERS else 0.0
+        network = Network(layer_sizes, self.activation, rates, X.dtype, ops=ops)
         self.n_outputs_ = n_outputs
         self.n_layers_ = len(layer_sizes)
         name = self._head_name(self._kind, len(self.classes_))
         self.out_activation_ = name
-        head = make_head(name, self._target_kind(), self._normalise_ovr)
-        penalty = ElasticNet(alpha, self.l1_ratio, [W.size for W in network.coefs])
+        head = make_head(name, self._target_kind(), self._normalise_ovr, ops.xp)
+        sizes = [W.shape[0] * W.shape[1] for W in network.coefs]
+        penalty = ElasticNet(alpha, self.l1_ratio, sizes, xp=ops.xp)
         return Objective(network, head, penalty)
 
     def _run(self, objective, data, call, fit_args):
@@ -216,6 +233,9 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         # the fitted state: plain arrays, views of the network's flat weight
         # vector (no copy at the end of fit; each pickles as its own data)
         self.coefs_, self.intercepts_ = list(network.coefs), list(network.intercepts)
+        # classes_ lives with the weights where its labels can (numbers)
+        if self.classes_.dtype.kind in "iufb":
+            self.classes_ = _arrays.on_device(network.ops, self.classes_)
         call.tasks.end_fit()
         return self
 
@@ -232,10 +252,12 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         network.set_weights(self.coefs_, self.intercepts_)
 
     def _set_classes(self, y, kind, first_pass, incremental, classes):
+        """classes_ (on the host while fitting) from y, and y checked against it."""
         if first_pass:
             self._first_classes(y, kind, incremental, classes)
             return
         name = type(self).__name__
+        self.classes_ = _arrays.host(self.classes_)
         if (kind == "multilabel") != (self._kind == "multilabel"):
             fitted = "multilabel" if self._kind == "multilabel" else "single-label"
             raise ValueError(f"{name} was fitted on a {fitted} target; got {kind}.")
@@ -281,7 +303,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """'binary', 'multiclass' or 'multilabel', from the fitted classes."""
         if self._kind == "multilabel":
             return "multilabel"
-        return "binary" if len(self.classes_) == 2 else "multiclass"
+        return "binary" if self.classes_.shape[0] == 2 else "multiclass"
 
     # -- public fit methods ---------------------------------------------------
 
@@ -359,16 +381,42 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     # -- prediction -----------------------------------------------------------
 
-    def _logits(self, X):
+    @property
+    def _first_coef(self):
+        # the fitted array whose namespace and device the input must share
+        return self.coefs_[0]
+
+    def _logits(self, X, method):
+        """The logits of X, computed in row chunks sized by ``working_memory``."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, **_ARRAY_CHECKS)
-        layer_sizes = [W.shape[0] for W in self.coefs_] + [self.coefs_[-1].shape[1]]
-        network = Network(layer_sizes, self.activation, dtype=self.coefs_[0].dtype)
+        check_same_namespace(X, self, attribute="_first_coef", method=method)
+        ops = _arrays.fitted_ops(self)
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse=("csr", "csc"),
+            dtype=_arrays.float_dtypes(ops),
+        )
+        sizes = [W.shape[0] for W in self.coefs_] + [self.coefs_[-1].shape[1]]
+        dtype = self.coefs_[0].dtype
+        network = Network(sizes, self.activation, dtype=dtype, ops=ops)
         network.set_weights(self.coefs_, self.intercepts_)
-        return network.forward(X, training=False)
+        # a row holds its input and, at most, two layers' activations at once
+        row_bytes = 2 * max(sizes) * _arrays.host_dtype(ops, dtype).itemsize
+        n = X.shape[0]
+        chunk = get_chunk_n_rows(row_bytes, max_n_rows=n)
+        if chunk >= n:
+            return network.forward(X)
+        Z = ops.empty((n, sizes[-1]), dtype)
+        for rows in gen_batches(n, chunk):
+            Z[rows, ...] = network.forward(_rows(X, rows))
+        return Z
 
     def _head(self):
-        return make_head(self.out_activation_, self._target_kind(), self._normalise_ovr)
+        ops = _arrays.fitted_ops(self)
+        kind = self._target_kind()
+        return make_head(self.out_activation_, kind, self._normalise_ovr, ops.xp)
 
     @_docstrings.of_X(
         "The output layer's logits Z.",
@@ -379,8 +427,8 @@ Z : ndarray of shape (n_samples,) or (n_samples, n_outputs)
     predicts ``classes_[1]``.""",
     )
     def decision_function(self, X):
-        Z = self._logits(X)
-        return Z.ravel() if Z.shape[1] == 1 else Z
+        Z = self._logits(X, "decision_function")
+        return Z[:, 0] if Z.shape[1] == 1 else Z
 
     @_docstrings.of_X(
         "Predict class labels (a label indicator matrix for multilabel targets).",
@@ -389,7 +437,8 @@ y : ndarray of shape (n_samples,) or (n_samples, n_labels)
     The predicted classes.""",
     )
     def predict(self, X):
-        return _targets.decode(self._logits(X), self.classes_, self._kind)
+        Z = self._logits(X, "predict")
+        return _targets.decode(Z, self.classes_, self._kind, _arrays.fitted_ops(self))
 
     @_docstrings.of_X(
         "Log of the class probabilities.",
@@ -401,8 +450,8 @@ log_P : ndarray of shape (n_samples, n_classes)
     ``[log(tiny), log(1 - eps)]`` and ranks the classes as P does.""",
     )
     def predict_log_proba(self, X):
-        P = self.predict_proba(X)
-        return np.log(P, out=P)
+        P = self._proba(X, "predict_log_proba")
+        return np.log(P, out=P) if isinstance(P, np.ndarray) else self._head().xp.log(P)
 
     @_docstrings.of_X(
         "Probability estimates, strictly inside (0, 1).",
@@ -412,7 +461,10 @@ P : ndarray of shape (n_samples, n_classes)
     target), in the order of ``classes_``.""",
     )
     def predict_proba(self, X):
-        Z = self._logits(X)  # checks that the model is fitted first
+        return self._proba(X, "predict_proba")
+
+    def _proba(self, X, method):
+        Z = self._logits(X, method)  # checks that the model is fitted first
         return self._head().proba(Z)
 
     # -- scikit-learn protocol ------------------------------------------------
@@ -425,6 +477,7 @@ P : ndarray of shape (n_samples, n_classes)
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         # class_weight is defined for single-label targets only
         tags.classifier_tags.multi_label = self.class_weight is None
         return tags

@@ -1,5 +1,7 @@
 """scikit-learn's callback protocol: one task per fit, one subtask per epoch."""
 
+from ._arrays import fitted_ops
+
 
 class EpochTasks:
     """One task of scikit-learn's callback protocol per epoch (L-BFGS iteration).
@@ -30,9 +32,10 @@ class EpochTasks:
         # evaluated lazily, only for callbacks that want the model (ScoringMonitor);
         # copies, because the live weights keep changing in place
         est = self.estimator
+        copy = fitted_ops(est).copy
         return {
-            "coefs_": [W.copy() for W in est.coefs_],
-            "intercepts_": [b.copy() for b in est.intercepts_],
+            "coefs_": [copy(W) for W in est.coefs_],
+            "intercepts_": [copy(b) for b in est.intercepts_],
             "n_iter_": est.n_iter_,
         }
 

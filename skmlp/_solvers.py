@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _validation
+from ._arrays import fitted_ops
 from ._core.lbfgs import run_lbfgs
 from ._core.optimizers import make_optimizer
 from ._core.schedules import LearningRateSchedule
@@ -37,7 +38,7 @@ def fit_stochastic(est, objective, data, call):
     """Minibatch training with the estimator's optimizer; results in call.state."""
     state = call.state
     train, validation = _validation.split(
-        est, data, call.given_validation, call.random_state
+        est, data, call.given_validation, call.random_state, objective.network.ops
     )
     has_validation = validation is not None
     watch = bool(est.early_stopping)
@@ -68,7 +69,11 @@ def _stepper(est, network, state, watch_validation):
     """The optimizer (continuing the saved one of the same solver), the
     schedule (continuing its rate) and the stopping rule."""
     optimizer = make_optimizer(
-        est.solver, network.params.size, network.dtype, est.get_params(deep=False)
+        est.solver,
+        network.params.shape[0],
+        network.dtype,
+        est.get_params(deep=False),
+        network.ops,
     )
     saved = state.optimizer
     if saved is not None and saved["solver"] == est.solver:
@@ -90,7 +95,7 @@ def _seed_dropout(network, random_state, t):
         # t_ in the seed: each partial_fit / warm_start call draws new masks
         # (a fresh RandomState from an int random_state would repeat them)
         seed = [random_state.randint(np.iinfo(np.int32).max), t]
-        network.seed_dropout(np.random.default_rng(seed))
+        network.seed_dropout(network.ops.random_generator(seed))
 
 
 def _batch_size(est, n_samples):
@@ -187,7 +192,8 @@ def warn_stop(est, reason, n_epochs, incremental):
 
 
 def _kept(est, n_epochs):
-    if not any(W.any() for W in est.coefs_):
+    xp = fitted_ops(est).xp
+    if not any(bool(xp.any(W != 0)) for W in est.coefs_):
         return (
             "all-zero weights (uniform probabilities): even the last finite "
             "weights overflow on X"

@@ -10,6 +10,8 @@
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
+from ._core._array import to_numpy
+
 
 def target_kind(y):
     """'binary', 'multiclass' or 'multilabel', or a ValueError for anything else."""
@@ -42,13 +44,28 @@ def encode(y, classes, kind, dtype):
     return (y[:, np.newaxis] == classes[np.newaxis, :]).astype(dtype)
 
 
-def decode(Z, classes, kind):
-    """Predicted labels from the logits Z (n_samples, n_outputs)."""
+def decode(Z, classes, kind, ops=None):
+    """Predicted labels from the logits Z (n_samples, n_outputs).
+
+    ``ops`` (the core's ``ArrayOps``) is Z's namespace; labels that cannot
+    live there (strings) are decoded on the host.
+    """
+    if ops is None or ops.numpy:
+        if kind == "multilabel":
+            return (Z > 0).astype(int)
+        if Z.shape[1] == 1:
+            return classes[(Z[:, 0] > 0).astype(int)]
+        return classes[np.argmax(Z, axis=1)]
+    xp = ops.xp
     if kind == "multilabel":
-        return (Z > 0).astype(int)
+        return xp.astype(Z > 0, xp.int64)
     if Z.shape[1] == 1:
-        return classes[(Z[:, 0] > 0).astype(int)]
-    return classes[np.argmax(Z, axis=1)]
+        index = xp.astype(Z[:, 0] > 0, xp.int64)
+    else:
+        index = xp.argmax(Z, axis=1)
+    if isinstance(classes, np.ndarray):
+        return classes[to_numpy(index, xp)]
+    return xp.take(classes, index)
 
 
 def check_labels_known(y, classes, kind, what):

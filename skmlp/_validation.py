@@ -11,7 +11,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import column_or_1d
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from . import _targets
+from . import _arrays, _targets
 from ._core.losses import batch_weight
 from ._core.training import DataSet
 
@@ -23,36 +23,47 @@ def scorer_of(est):
     return check_scoring(est, scoring=est.scoring)
 
 
-def split(est, data, given, random_state):
+def split(est, data, given, random_state, ops):
     """(training DataSet, validation DataSet or None).
 
     ``given`` is ``(X_val, y_val, sample_weight_val)`` as the user gave them, or
     None; without it, ``early_stopping`` splits ``validation_fraction`` off
-    the training data (stratified for single-label targets).
+    the training data (stratified for single-label targets). The split is
+    drawn on the host, the same for every array library.
     """
     if given is not None:
-        return data, _given(est, data.X.dtype, *given)
+        return data, _given(est, ops, data.X.dtype, *given)
     if not est.early_stopping:
         return data, None
-    has_w = data.sample_weight is not None
-    arrays = [data.X, data.y, data.Y] + ([data.sample_weight] if has_w else [])
     # stratified on the rows of the boolean target, as MLPClassifier: the
     # same split, and train_test_split's error for a class too small to
     # split is MLPClassifier's, to which the class labels are added
-    stratify = data.Y if est._kind != "multilabel" else None
+    stratify = _arrays.host(data.Y) if est._kind != "multilabel" else None
     try:
         parts = train_test_split(
-            *arrays,
+            np.arange(data.X.shape[0]),
             random_state=random_state,
             test_size=est.validation_fraction,
             stratify=stratify,
         )
     except ValueError as exc:
         _explain_small_class(exc, data.y)
-    train = DataSet(parts[0], parts[4], parts[6] if has_w else None, parts[2])
-    validation = DataSet(parts[1], parts[5], parts[7] if has_w else None, parts[3])
-    _check_split(train, validation)
+    train, validation = (_rows(data, index, ops) for index in parts)
+    _check_split(train, validation, ops)
     return train, validation
+
+
+def _rows(data, index, ops):
+    """The rows ``index`` (host integers) of ``data``, on its device."""
+    if ops.numpy:
+        w = None if data.sample_weight is None else data.sample_weight[index]
+        return DataSet(data.X[index], data.Y[index], w, data.y[index])
+    xp, index_on_device = ops.xp, ops.asarray(index)
+
+    def take(a):
+        return None if a is None else xp.take(a, index_on_device, axis=0)
+
+    return DataSet(take(data.X), take(data.Y), take(data.sample_weight), data.y[index])
 
 
 def _explain_small_class(exc, y):
@@ -69,32 +80,42 @@ def _explain_small_class(exc, y):
     ) from exc
 
 
-def _given(est, dtype, X_val, y_val, sample_weight_val):
+def _given(est, ops, dtype, X_val, y_val, sample_weight_val):
+    X_val, y_val, sample_weight_val = _arrays.follow(
+        ops, X_val, y_val, sample_weight_val
+    )
     X_val, y_val = validate_data(
         est,
         X_val,
         y_val,
         accept_sparse=("csr", "csc"),
-        dtype=(np.float64, np.float32),
+        dtype=_arrays.float_dtypes(ops),
         multi_output=True,
         reset=False,
     )
+    y_val = _arrays.host(y_val)
     if y_val.ndim == 2 and y_val.shape[1] == 1:
         y_val = column_or_1d(y_val, warn=True)
     kind = "multilabel" if est._kind == "multilabel" else "multiclass"
     _targets.check_labels_known(y_val, est.classes_, kind, "y_val")
-    Y_val = _targets.encode(y_val, est.classes_, kind, bool)
+    dtype = _arrays.host_dtype(ops, dtype)
+    Y_val = _targets.encode(y_val, est.classes_, kind, bool if ops.numpy else dtype)
     if sample_weight_val is not None:
+        # weights are checked on the host (a stand-in of X_val's size)
+        X_host = X_val if ops.numpy else np.empty((X_val.shape[0], 0), dtype)
         sample_weight_val = _check_sample_weight(
-            sample_weight_val,
-            X_val,
+            _arrays.host(sample_weight_val),
+            X_host,
             dtype=dtype,
             ensure_non_negative=True,
         )
+    Y_val, sample_weight_val = (
+        _arrays.on_device(ops, a) for a in (Y_val, sample_weight_val)
+    )
     return DataSet(X_val, Y_val, sample_weight_val, y_val)
 
 
-def _check_split(train, validation):
+def _check_split(train, validation, ops):
     if validation.X.shape[0] < 2:
         raise ValueError(
             "The validation set is too small. Increase 'validation_fraction' "
@@ -102,7 +123,7 @@ def _check_split(train, validation):
         )
     for part, data in (("training", train), ("validation", validation)):
         w = data.sample_weight
-        if w is not None and not w.sum() > 0:
+        if w is not None and not float(ops.xp.sum(w)) > 0:
             raise ValueError(
                 f"After the validation_fraction split for early stopping, the "
                 f"sample_weight of the {part} part sums to zero. Give more "
@@ -113,21 +134,27 @@ def _check_split(train, validation):
 def validator(est, objective, scorer, validation):
     """validate() -> (score, loss) of the current weights on ``validation``."""
 
+    ops = objective.network.ops
+
     def validate():
         Z = objective.network.forward(validation.X)
         w = validation.sample_weight
-        B = batch_weight(validation.X.shape[0], w)
+        B = batch_weight(validation.X.shape[0], w, ops.xp)
         loss = float(objective.head.value(Z, validation.Y, w, B))
         if scorer is None:
-            hits = _targets.decode(Z, est.classes_, est._kind) == validation.y
+            # accuracy, on the host: the labels live there while fitting
+            labels = _targets.decode(_arrays.host(Z), est.classes_, est._kind)
+            hits = labels == validation.y
             if hits.ndim == 2:  # multilabel: subset accuracy
                 hits = hits.all(axis=1)
-            score = float(np.average(hits, weights=w))
+            score = float(np.average(hits, weights=_arrays.host(w)))
         elif scorer == "loss":
             score = -loss
         else:
             kwargs = {} if w is None else {"sample_weight": w}
-            score = float(scorer(est, validation.X, validation.y, **kwargs))
+            y = validation.y
+            y = y if y.dtype.kind not in "iufb" else _arrays.on_device(ops, y)
+            score = float(scorer(est, validation.X, y, **kwargs))
         return score, loss
 
     return validate

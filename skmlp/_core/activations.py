@@ -3,6 +3,9 @@
 Each derivative is written in terms of the output ``A`` (relu: ``A > 0``,
 logistic: ``A (1 - A)``, tanh: ``1 - A**2``), so the forward pass can overwrite
 ``Z`` in place and nothing but ``A`` is kept for the backward pass.
+
+``xp`` is the array namespace (NumPy by default); with NumPy the forward pass
+writes over ``Z`` (``out=``), with any other namespace it returns a new array.
 """
 
 import numpy as np
@@ -15,11 +18,11 @@ class Identity:
     name = "identity"
 
     @staticmethod
-    def forward(Z):
+    def forward(Z, xp=np):
         return Z
 
     @staticmethod
-    def backward(A, dA):
+    def backward(A, dA, xp=np):
         return dA
 
 
@@ -29,11 +32,13 @@ class Logistic:
     name = "logistic"
 
     @staticmethod
-    def forward(Z):
-        return expit(Z, out=Z)
+    def forward(Z, xp=np):
+        if xp is np:
+            return expit(Z, out=Z)
+        return 1.0 / (1.0 + xp.exp(-Z))
 
     @staticmethod
-    def backward(A, dA):
+    def backward(A, dA, xp=np):
         dA *= A
         dA *= 1 - A
         return dA
@@ -45,11 +50,13 @@ class Tanh:
     name = "tanh"
 
     @staticmethod
-    def forward(Z):
-        return np.tanh(Z, out=Z)
+    def forward(Z, xp=np):
+        if xp is np:
+            return np.tanh(Z, out=Z)
+        return xp.tanh(Z)
 
     @staticmethod
-    def backward(A, dA):
+    def backward(A, dA, xp=np):
         dA *= 1 - A * A
         return dA
 
@@ -60,22 +67,26 @@ class ReLU:
     name = "relu"
 
     @staticmethod
-    def forward(Z):
-        return np.maximum(Z, 0, out=Z)
+    def forward(Z, xp=np):
+        if xp is np:
+            return np.maximum(Z, 0, out=Z)
+        return Z * xp.astype(Z > 0, Z.dtype)
 
     @staticmethod
-    def backward(A, dA):
-        # a multiply by the boolean mask is one pass; boolean-index assignment
-        # (dA[A <= 0] = 0) gathers indices first and is several times slower
-        np.multiply(dA, A > 0, out=dA)
-        return dA
+    def backward(A, dA, xp=np):
+        if xp is np:
+            # a multiply by the boolean mask is one pass; boolean-index
+            # assignment (dA[A <= 0] = 0) gathers indices first, several times slower
+            np.multiply(dA, A > 0, out=dA)
+            return dA
+        return dA * xp.astype(A > 0, dA.dtype)
 
 
 ACTIVATIONS = {cls.name: cls for cls in (Identity, Logistic, Tanh, ReLU)}
 
 
-def log_softmax(Z):
+def log_softmax(Z, xp=np):
     """log P = Z - logsumexp(Z) row-wise, computed from logits without overflow."""
-    S = Z - Z.max(axis=1, keepdims=True)
-    S -= np.log(np.exp(S).sum(axis=1, keepdims=True))
+    S = Z - xp.max(Z, axis=1, keepdims=True)
+    S -= xp.log(xp.sum(xp.exp(S), axis=1, keepdims=True))
     return S

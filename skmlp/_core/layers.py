@@ -2,11 +2,15 @@
 
 A layer's ``forward`` returns its output and keeps only what its ``backward``
 needs; ``backward`` returns the gradient with respect to the layer's input and
-writes parameter gradients into arrays the network allocated once.
+writes parameter gradients into arrays the network allocated once. ``ops``
+(:class:`~skmlp._core._array.ArrayOps`) holds the array namespace and the
+products that NumPy writes into buffers.
 """
 
 import numpy as np
 import scipy.sparse as sp
+
+from ._array import ArrayOps
 
 
 class Dense:
@@ -19,16 +23,17 @@ class Dense:
     and gradient vectors, so an optimizer updates every layer in one pass.
     """
 
-    def __init__(self, W, b, dW, db):
+    def __init__(self, W, b, dW, db, ops=None):
         self.W, self.b, self.dW, self.db = W, b, dW, db
+        self.ops = ArrayOps() if ops is None else ops
         self._A_prev = None
 
     def forward(self, A_prev, out=None):
         self._A_prev = A_prev
         if sp.issparse(A_prev):
-            Z = np.asarray(A_prev @ self.W)
+            Z = np.asarray(A_prev @ self.W)  # sparse input stays NumPy/SciPy
         else:
-            Z = np.matmul(A_prev, self.W, out=out)
+            Z = self.ops.matmul(A_prev, self.W, out=out)
         Z += self.b
         return Z
 
@@ -37,11 +42,11 @@ class Dense:
         if sp.issparse(A_prev):
             self.dW[...] = A_prev.T @ dZ
         else:
-            np.matmul(A_prev.T, dZ, out=self.dW)
-        np.sum(dZ, axis=0, out=self.db)
+            self.ops.matmul_into(A_prev.T, dZ, self.dW)
+        self.ops.sum_rows_into(dZ, self.db)
         if not input_grad:  # the first layer: nobody needs dX
             return None
-        return np.matmul(dZ, self.W.T, out=out)
+        return self.ops.matmul(dZ, self.W.T, out=out)
 
 
 class Dropout:
@@ -51,17 +56,24 @@ class Dropout:
     Backward:            dA = dA_drop * M / (1 - p)
     At predict time the layer is the identity: the 1/(1 - p) scaling during
     training already keeps the expected activation unchanged.
+
+    ``rng`` draws the uniforms of the masks on the arrays' device (see
+    ``ArrayOps.random_generator``).
     """
 
-    def __init__(self, rate, rng):
+    def __init__(self, rate, rng, ops=None):
         self.rate = float(rate)
         self.rng = rng
+        self.ops = ArrayOps() if ops is None else ops
         self._mask = None
 
     def forward(self, A, out=None):
         keep = 1.0 - self.rate
         # the uniform draw happens in A's dtype, straight into the output buffer
-        U = self.rng.random(A.shape, dtype=A.dtype, out=out)
+        U = self.ops.uniform(self.rng, A.shape, A.dtype, out=out)
+        if not self.ops.numpy:
+            self._mask = self.ops.xp.astype(U >= self.rate, A.dtype)
+            return A * self._mask * (1.0 / keep)
         mask = U >= self.rate
         self._mask = mask
         np.multiply(A, mask, out=U)

@@ -26,18 +26,22 @@ def run_lbfgs(
     ``'interrupted'``.
     """
     network = objective.network
-    params = network.params
+    params, ops = network.params, network.ops
+
+    def set_params(x):
+        # SciPy's float64 host vector -> the network's dtype (and device), in place
+        params[...] = x if ops.numpy else ops.asarray(x, dtype=network.dtype)
 
     @np.errstate(over="ignore", invalid="ignore")  # handled: inf steers back
     def loss_and_grad(x):
-        params[...] = x  # cast to the network's dtype, in place
+        set_params(x)
         loss, _ = objective.value_and_grad(data.X, data.Y, data.sample_weight)
         if not np.isfinite(loss):
             # an infinite value makes the line search step back
             return np.inf, np.zeros_like(x)
-        return loss, network.grads.astype(np.float64)
+        return loss, ops.to_host(network.grads)
 
-    x0 = params.astype(np.float64)
+    x0 = ops.to_host(params)
     best = {"x": x0.copy()}
 
     def callback(intermediate_result):
@@ -55,7 +59,7 @@ def run_lbfgs(
             options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol, **_OPTIONS},
         )
     except KeyboardInterrupt:
-        params[...] = best["x"]
+        set_params(best["x"])
         return scipy.optimize.OptimizeResult(
             x=best["x"],
             fun=np.nan,
@@ -66,9 +70,9 @@ def run_lbfgs(
             stop_reason="interrupted",
         )
     x = res.x if np.isfinite(res.fun) and np.isfinite(res.x).all() else best["x"]
-    params[...] = x
-    if not np.isfinite(params).all():  # cannot happen unless x0 itself was bad
-        params[...] = x0
+    set_params(x)
+    if not ops.all_finite(params):  # cannot happen unless x0 itself was bad
+        set_params(x0)
     res.stop_reason = _stop_reason(res)
     return res
 

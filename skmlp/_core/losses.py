@@ -12,42 +12,65 @@ l_i sums over output units (as MLPClassifier does for multilabel targets).
 
 A head also owns the class probabilities of a fitted model: ``log_proba(Z)``
 and ``proba(Z)`` give one column per class (per label for a multilabel
-target), in the order of ``classes_``.
+target), in the order of ``classes_``. A head computes in the array namespace
+``xp`` it is given (NumPy by default); NumPy keeps its in-place ``out=`` forms.
 """
 
+import math
+
 import numpy as np
-from scipy.special import expit, logsumexp
+from scipy.special import expit
 
 from .activations import log_softmax
 
 
-def batch_weight(n_samples, sample_weight):
+def batch_weight(n_samples, sample_weight, xp=np):
     """B, the weight of a batch: its sample-weight sum (its size when unweighted)."""
-    return float(n_samples) if sample_weight is None else float(sample_weight.sum())
+    if sample_weight is None:
+        return float(n_samples)
+    return float(xp.sum(sample_weight))
 
 
-def _scale_rows(dZ, sample_weight, B):
+def _scale_rows(dZ, sample_weight, B, xp):
     """dZ_i *= w_i / B in place: row i's share of the weighted-mean loss."""
     if sample_weight is None:
         dZ *= 1.0 / B
     else:
-        dZ *= (sample_weight / B)[:, np.newaxis]
+        dZ *= (sample_weight / B)[:, None]
     return dZ
 
 
-def _weighted_mean(per_sample, sample_weight, B):
+def _weighted_mean(per_sample, sample_weight, B, xp):
     if sample_weight is None:
-        return float(per_sample.sum()) / B
+        return float(xp.sum(per_sample)) / B
     return float(per_sample @ sample_weight) / B
 
 
-def _clip_log(log_P):
+def _row_dots(Y, log_P, xp):
+    """sum_k Y_ik log P_ik for each row i (Y may be boolean with NumPy)."""
+    if xp is np:
+        return np.einsum("ij,ij->i", Y, log_P)
+    return xp.sum(Y * log_P, axis=1)
+
+
+def _log1p_exp(Z, xp):
+    """log(1 + e^z), finite for any finite z."""
+    if xp is np:
+        return np.logaddexp(0, Z)
+    return xp.logaddexp(xp.zeros_like(Z), Z)
+
+
+def _clip_log(log_P, xp):
     # probabilities stay strictly inside (0, 1): log P is clipped to
     # [log(tiny), log(1 - eps)], so that predict_proba == exp(predict_log_proba)
     # and both rank the classes alike, as MLPClassifier's clipped probabilities
     # do; computed from the logits, so log(0) is never taken
-    info = np.finfo(log_P.dtype)
-    return np.clip(log_P, np.log(info.tiny), np.log1p(-info.eps), out=log_P)
+    if xp is np:
+        info = np.finfo(log_P.dtype)
+        return np.clip(log_P, np.log(info.tiny), np.log1p(-info.eps), out=log_P)
+    info = xp.finfo(log_P.dtype)
+    low = math.log(float(info.smallest_normal))  # the array API name of tiny
+    return xp.clip(log_P, low, math.log1p(-float(info.eps)))
 
 
 class SoftmaxCrossEntropy:
@@ -56,22 +79,26 @@ class SoftmaxCrossEntropy:
 
     name = "softmax"
 
+    def __init__(self, xp=np):
+        self.xp = xp
+
     def value_and_grad(self, Z, Y, sample_weight, B):
-        log_P = log_softmax(Z)
-        loss = -_weighted_mean(np.einsum("ij,ij->i", Y, log_P), sample_weight, B)
-        dZ = np.exp(log_P, out=log_P)
+        xp = self.xp
+        log_P = log_softmax(Z, xp)
+        loss = -_weighted_mean(_row_dots(Y, log_P, xp), sample_weight, B, xp)
+        dZ = np.exp(log_P, out=log_P) if xp is np else xp.exp(log_P)
         dZ -= Y
-        return loss, _scale_rows(dZ, sample_weight, B)
+        return loss, _scale_rows(dZ, sample_weight, B, xp)
 
     def value(self, Z, Y, sample_weight, B):
-        per_sample = np.einsum("ij,ij->i", Y, log_softmax(Z))
-        return -_weighted_mean(per_sample, sample_weight, B)
+        per_sample = _row_dots(Y, log_softmax(Z, self.xp), self.xp)
+        return -_weighted_mean(per_sample, sample_weight, B, self.xp)
 
     def log_proba(self, Z):
-        return _clip_log(log_softmax(Z))
+        return _clip_log(log_softmax(Z, self.xp), self.xp)
 
     def proba(self, Z):
-        return np.exp(self.log_proba(Z))
+        return self.xp.exp(self.log_proba(Z))
 
 
 class SigmoidBinaryCrossEntropy:
@@ -90,52 +117,58 @@ class SigmoidBinaryCrossEntropy:
 
     name = "logistic"
 
-    def __init__(self, columns="labels"):
+    def __init__(self, columns="labels", xp=np):
         if columns not in ("binary", "labels", "ovr"):
             raise ValueError(f"unknown logistic head columns {columns!r}")
-        self.columns = columns
+        self.columns, self.xp = columns, xp
 
     def value_and_grad(self, Z, Y, sample_weight, B):
-        loss = _weighted_mean(_bce_per_sample(Z, Y), sample_weight, B)
-        dZ = expit(Z)
+        xp = self.xp
+        loss = _weighted_mean(_bce_per_sample(Z, Y, xp), sample_weight, B, xp)
+        dZ = expit(Z) if xp is np else 1.0 / (1.0 + xp.exp(-Z))
         dZ -= Y
-        return loss, _scale_rows(dZ, sample_weight, B)
+        return loss, _scale_rows(dZ, sample_weight, B, xp)
 
     def value(self, Z, Y, sample_weight, B):
-        return _weighted_mean(_bce_per_sample(Z, Y), sample_weight, B)
+        per_sample = _bce_per_sample(Z, Y, self.xp)
+        return _weighted_mean(per_sample, sample_weight, B, self.xp)
 
     def log_proba(self, Z):
-        log_on = -np.logaddexp(0, -Z)  # log sigmoid(z), finite for any z
+        xp = self.xp
+        log_on = -_log1p_exp(-Z, xp)  # log sigmoid(z), finite for any z
         if self.columns == "binary":
-            log_on = np.hstack([-np.logaddexp(0, Z), log_on])
+            log_on = xp.concat([-_log1p_exp(Z, xp), log_on], axis=1)
         elif self.columns == "ovr":
-            log_on -= logsumexp(log_on, axis=1, keepdims=True)
-        return _clip_log(log_on)
+            # normalised with the row maximum taken out first: rows sum to 1
+            # within a few eps whatever the size of the logits
+            log_on = log_softmax(log_on, xp)
+        return _clip_log(log_on, xp)
 
     def proba(self, Z):
-        return np.exp(self.log_proba(Z))
+        return self.xp.exp(self.log_proba(Z))
 
 
-def _bce_per_sample(Z, Y):
+def _bce_per_sample(Z, Y, xp):
     # log(1 + e^z) - y z is the binary cross-entropy written in the logit:
     # finite for any finite z, where log(sigmoid(z)) would underflow to log(0)
-    L = np.logaddexp(0, Z)
+    L = _log1p_exp(Z, xp)
     L -= Y * Z
-    return L.sum(axis=1)
+    return xp.sum(L, axis=1)
 
 
-def make_head(name, kind="multiclass", normalise_ovr=False):
+def make_head(name, kind="multiclass", normalise_ovr=False, xp=np):
     """The head ``name`` ('softmax' or 'logistic') for a target of ``kind``.
 
     ``kind`` is 'binary', 'multiclass' or 'multilabel'; ``normalise_ovr``
-    makes a logistic head over a multiclass target normalise its rows.
+    makes a logistic head over a multiclass target normalise its rows; ``xp``
+    is the array namespace it computes in.
     """
     if name == SoftmaxCrossEntropy.name:
-        return SoftmaxCrossEntropy()
+        return SoftmaxCrossEntropy(xp)
     if name != SigmoidBinaryCrossEntropy.name:
         raise ValueError(f"unknown output head {name!r}")
     if kind == "multilabel":
-        return SigmoidBinaryCrossEntropy("labels")
+        return SigmoidBinaryCrossEntropy("labels", xp)
     if kind == "binary":
-        return SigmoidBinaryCrossEntropy("binary")
-    return SigmoidBinaryCrossEntropy("ovr" if normalise_ovr else "labels")
+        return SigmoidBinaryCrossEntropy("binary", xp)
+    return SigmoidBinaryCrossEntropy("ovr" if normalise_ovr else "labels", xp)

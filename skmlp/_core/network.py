@@ -9,6 +9,7 @@ one contiguous slice for the penalty.
 
 import numpy as np
 
+from ._array import ArrayOps
 from .activations import ACTIVATIONS
 from .layers import Dense, Dropout
 
@@ -23,35 +24,51 @@ class Network:
     """
 
     def __init__(
-        self, layer_sizes, activation="relu", dropout=0.0, dtype=np.float64, rng=None
+        self,
+        layer_sizes,
+        activation="relu",
+        dropout=0.0,
+        dtype=np.float64,
+        rng=None,
+        ops=None,
     ):
         self.layer_sizes = [int(n) for n in layer_sizes]
-        self.dtype = np.dtype(dtype)
+        self.ops = ArrayOps() if ops is None else ops
+        self.dtype = np.dtype(dtype) if self.ops.numpy else dtype
         self.activation = ACTIVATIONS[activation]
         n_hidden = len(self.layer_sizes) - 2
         rates = _per_hidden_layer(dropout, n_hidden)
         self.dropout_rates = rates
-        self.dropouts = [Dropout(r, rng) if r > 0 else None for r in rates]
+        self.dropouts = [Dropout(r, rng, self.ops) if r > 0 else None for r in rates]
 
         shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
         self.n_weights = sum(i * o for i, o in shapes)
         n_params = self.n_weights + sum(o for _, o in shapes)
-        self.params = np.zeros(n_params, dtype=self.dtype)
-        self.grads = np.zeros(n_params, dtype=self.dtype)
-        self.coefs = _split(self.params[: self.n_weights], shapes)
-        self.intercepts = _split(self.params[self.n_weights :], [o for _, o in shapes])
-        dcoefs = _split(self.grads[: self.n_weights], shapes)
-        dintercepts = _split(self.grads[self.n_weights :], [o for _, o in shapes])
+        self.params = self.ops.zeros(n_params, self.dtype)
+        self.grads = self.ops.zeros(n_params, self.dtype)
+        self.coefs, self.intercepts = self._views(self.params, shapes)
+        dcoefs, dintercepts = self._views(self.grads, shapes)
         self.layers = [
-            Dense(W, b, dW, db)
+            Dense(W, b, dW, db, self.ops)
             for W, b, dW, db in zip(self.coefs, self.intercepts, dcoefs, dintercepts)
         ]
         self._hidden_A = [None] * n_hidden
+        self._Z = self._dA = self._dropped = None  # NumPy's work buffers
         self._training = False
         self._capacity = 0
 
+    def _views(self, flat, shapes):
+        """Each layer's W and b as views into ``flat``."""
+        xp, start, views = self.ops.xp, 0, []
+        for shape in shapes + [(o,) for _, o in shapes]:
+            size = int(np.prod(shape))
+            views.append(xp.reshape(flat[start : start + size], shape))
+            start += size
+        return views[: len(shapes)], views[len(shapes) :]
+
     def seed_dropout(self, rng):
-        """Give every dropout layer the ``numpy.random.Generator`` of its masks."""
+        """Give every dropout layer the generator of its masks (one per network:
+        see ``ArrayOps.random_generator``)."""
         for d in self.dropouts:
             if d is not None:
                 d.rng = rng
@@ -73,11 +90,17 @@ class Network:
         b ~ U(-r, r), with r = sqrt(factor / (fan_in + fan_out)); ``factor`` is
         2 for logistic hidden units and 6 otherwise (Glorot and Bengio, 2010).
         """
+        # drawn on the host, so that every array library gets the same weights
+        ops = self.ops
+
+        def to_device(a):
+            return a if ops.numpy else ops.asarray(a, dtype=self.dtype)
+
         for W, b in zip(self.coefs, self.intercepts):
             fan_in, fan_out = W.shape
             bound = np.sqrt(factor / (fan_in + fan_out))
-            W[...] = rng.uniform(-bound, bound, (fan_in, fan_out))
-            b[...] = rng.uniform(-bound, bound, fan_out)
+            W[...] = to_device(rng.uniform(-bound, bound, (fan_in, fan_out)))
+            b[...] = to_device(rng.uniform(-bound, bound, fan_out))
         return self
 
     def set_weights(self, coefs, intercepts):
@@ -93,16 +116,17 @@ class Network:
             self._reserve(n)
         self._training = training
         last = len(self.layers) - 1
-        A = X
+        A, xp = X, self.ops.xp
         for l, layer in enumerate(self.layers):
-            Z = layer.forward(A, out=self._Z[l][:n] if training else None)
+            Z = layer.forward(A, out=self._buffer(self._Z, l, n) if training else None)
             if l == last:
                 return Z
-            A = self.activation.forward(Z)
+            A = self.activation.forward(Z, xp)
             if training:
                 self._hidden_A[l] = A
                 if self.dropouts[l] is not None:
-                    A = self.dropouts[l].forward(A, out=self._dropped[l][:n])
+                    out = self._buffer(self._dropped, l, n)
+                    A = self.dropouts[l].forward(A, out=out)
 
     def backward(self, dZ):
         """Fill ``self.grads`` from dZ_L, the gradient of the loss at the logits."""
@@ -113,16 +137,21 @@ class Network:
             if l == 0:
                 self.layers[0].backward(dZ, input_grad=False)
                 break
-            dA = self.layers[l].backward(dZ, out=self._dA[l - 1][:n])
+            dA = self.layers[l].backward(dZ, out=self._buffer(self._dA, l - 1, n))
             if self.dropouts[l - 1] is not None:
                 dA = self.dropouts[l - 1].backward(dA)
-            dZ = self.activation.backward(self._hidden_A[l - 1], dA)
+            dZ = self.activation.backward(self._hidden_A[l - 1], dA, self.ops.xp)
         return self.grads
+
+    def _buffer(self, buffers, l, n):
+        # NumPy's work buffer of layer l for a batch of n rows; other array
+        # libraries allocate their results (no out=)
+        return buffers[l][:n] if self.ops.numpy else None
 
     def _reserve(self, n):
         # work buffers for the largest batch seen, reused (as views [:n]) by
         # every later batch: no per-batch allocation of activations or deltas
-        if n <= self._capacity:
+        if n <= self._capacity or not self.ops.numpy:
             return
         widths = self.layer_sizes[1:]
         self._Z = [np.empty((n, w), dtype=self.dtype) for w in widths]
@@ -141,12 +170,3 @@ def _per_hidden_layer(dropout, n_hidden):
     if len(rates) != n_hidden:
         raise ValueError(f"dropout has {len(rates)} rates for {n_hidden} hidden layers")
     return rates
-
-
-def _split(flat, shapes):
-    views, start = [], 0
-    for shape in shapes:
-        size = int(np.prod(shape))
-        views.append(flat[start : start + size].reshape(shape))
-        start += size
-    return views

@@ -20,7 +20,7 @@ class Objective:
 
     def value(self, X, Y, sample_weight=None):
         """The objective at the current weights (a prediction-mode forward pass)."""
-        B = batch_weight(X.shape[0], sample_weight)
+        B = batch_weight(X.shape[0], sample_weight, self.network.ops.xp)
         loss = self.head.value(self.network.forward(X), Y, sample_weight, B)
         return float(loss + self.penalty.value(self.network.weights, B))
 
@@ -31,7 +31,7 @@ class Objective:
         the penalty's value and gradient. Returns (value, B); a batch whose
         sample weights sum to zero has no objective: (0.0, 0.0), no gradient.
         """
-        B = batch_weight(X.shape[0], sample_weight)
+        B = batch_weight(X.shape[0], sample_weight, self.network.ops.xp)
         if B <= 0:
             return 0.0, 0.0
         network = self.network

@@ -16,7 +16,7 @@ several passes of an update run over arrays that stay in the CPU's L2 cache.
 
 import math
 
-import numpy as np
+from ._array import ArrayOps
 
 # elements per block: the 4-5 arrays an update touches (2.5 MiB at most in
 # float64) stay in a 2 MiB L2 cache between passes; 3x faster than whole-array
@@ -27,14 +27,18 @@ BLOCK_SIZE = 32768
 class _Optimizer:
     _state_arrays = ()
 
-    def __init__(self, n_params, dtype):
+    def __init__(self, n_params, dtype, ops=None):
         self.steps = 0  # optimizer steps taken so far: the schedule's s
+        self.ops = ops = ArrayOps() if ops is None else ops
         for name in self._state_arrays:
-            setattr(self, name, np.zeros(n_params, dtype=dtype))
-        self._buf = np.empty(min(n_params, BLOCK_SIZE), dtype=dtype)
+            setattr(self, name, ops.zeros(n_params, dtype))
+        # NumPy walks the vectors block by block through one scratch buffer;
+        # other array libraries update the whole vector, allocating as they go
+        block = BLOCK_SIZE if ops.numpy else max(n_params, 1)
+        self._buf = ops.empty(min(n_params, block), dtype) if ops.numpy else None
         self._blocks = [
-            slice(start, min(start + BLOCK_SIZE, n_params))
-            for start in range(0, n_params, BLOCK_SIZE)
+            slice(start, min(start + block, n_params))
+            for start in range(0, n_params, block)
         ]
 
     def step(self, params, grads, lr):
@@ -43,7 +47,7 @@ class _Optimizer:
         lr = self._step_size(lr)
         states = [getattr(self, name) for name in self._state_arrays]
         for block in self._blocks:
-            buf = self._buf[: block.stop - block.start]
+            buf = None if self._buf is None else self._buf[: block.stop - block.start]
             self.update(
                 params[block], grads[block], lr, buf, *[s[block] for s in states]
             )
@@ -55,7 +59,7 @@ class _Optimizer:
         """The optimizer's state as plain values and arrays (copies)."""
         return {
             "steps": self.steps,
-            **{name: getattr(self, name).copy() for name in self._state_arrays},
+            **{name: self.ops.copy(getattr(self, name)) for name in self._state_arrays},
         }
 
     def load_state(self, state):
@@ -66,14 +70,14 @@ class _Optimizer:
     def reset(self):
         self.steps = 0
         for name in self._state_arrays:
-            getattr(self, name).fill(0)
+            getattr(self, name)[...] = 0
 
 
-def _scaled_step(params, grads, lr, cache, epsilon, buf):
+def _scaled_step(params, grads, lr, cache, epsilon, buf, ops):
     """params -= lr * g / (sqrt(cache) + epsilon)."""
-    np.sqrt(cache, out=buf)
+    buf = ops.sqrt(cache, buf)
     buf += epsilon
-    np.divide(grads, buf, out=buf)
+    buf = ops.divide(grads, buf, buf)
     buf *= -lr
     params += buf
 
@@ -94,19 +98,19 @@ class SGD(_Optimizer):
 
     _state_arrays = ("velocity",)
 
-    def __init__(self, n_params, dtype, momentum=0.9, nesterov=True):
-        super().__init__(n_params, dtype)
+    def __init__(self, n_params, dtype, momentum=0.9, nesterov=True, ops=None):
+        super().__init__(n_params, dtype, ops)
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
 
     def update(self, params, grads, lr, buf, v):
         mu = self.momentum
-        np.multiply(grads, -lr, out=buf)  # buf = -lr * g
+        buf = self.ops.scaled(grads, -lr, buf)  # buf = -lr * g
         v *= mu
         v += buf
         if self.nesterov:
             params += buf
-            np.multiply(v, mu, out=buf)
+            buf = self.ops.scaled(v, mu, buf)
             params += buf
         else:
             params += v
@@ -126,14 +130,14 @@ class Adagrad(_Optimizer):
 
     _state_arrays = ("cache",)
 
-    def __init__(self, n_params, dtype, epsilon=1e-8):
-        super().__init__(n_params, dtype)
+    def __init__(self, n_params, dtype, epsilon=1e-8, ops=None):
+        super().__init__(n_params, dtype, ops)
         self.epsilon = float(epsilon)
 
     def update(self, params, grads, lr, buf, G):
-        np.multiply(grads, grads, out=buf)
+        buf = self.ops.squared(grads, buf)
         G += buf
-        _scaled_step(params, grads, lr, G, self.epsilon, buf)
+        _scaled_step(params, grads, lr, G, self.epsilon, buf, self.ops)
 
 
 class RMSprop(_Optimizer):
@@ -150,17 +154,17 @@ class RMSprop(_Optimizer):
 
     _state_arrays = ("cache",)
 
-    def __init__(self, n_params, dtype, rho=0.9, epsilon=1e-8):
-        super().__init__(n_params, dtype)
+    def __init__(self, n_params, dtype, rho=0.9, epsilon=1e-8, ops=None):
+        super().__init__(n_params, dtype, ops)
         self.rho = float(rho)
         self.epsilon = float(epsilon)
 
     def update(self, params, grads, lr, buf, G):
-        np.multiply(grads, grads, out=buf)
+        buf = self.ops.squared(grads, buf)
         buf *= 1 - self.rho
         G *= self.rho
         G += buf
-        _scaled_step(params, grads, lr, G, self.epsilon, buf)
+        _scaled_step(params, grads, lr, G, self.epsilon, buf, self.ops)
 
 
 class Adam(_Optimizer):
@@ -182,8 +186,10 @@ class Adam(_Optimizer):
 
     _state_arrays = ("m", "v")
 
-    def __init__(self, n_params, dtype, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
-        super().__init__(n_params, dtype)
+    def __init__(
+        self, n_params, dtype, beta_1=0.9, beta_2=0.999, epsilon=1e-8, ops=None
+    ):
+        super().__init__(n_params, dtype, ops)
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
@@ -194,13 +200,13 @@ class Adam(_Optimizer):
 
     def update(self, params, grads, lr_t, buf, m, v):
         m *= self.beta_1
-        np.multiply(grads, 1 - self.beta_1, out=buf)
+        buf = self.ops.scaled(grads, 1 - self.beta_1, buf)
         m += buf
         v *= self.beta_2
-        np.multiply(grads, grads, out=buf)
+        buf = self.ops.squared(grads, buf)
         buf *= 1 - self.beta_2
         v += buf
-        _scaled_step(params, m, lr_t, v, self.epsilon, buf)
+        _scaled_step(params, m, lr_t, v, self.epsilon, buf, self.ops)
 
 
 # solver name -> (update rule, {the rule's argument: the estimator parameter
@@ -214,11 +220,12 @@ OPTIMIZERS = {
 }
 
 
-def make_optimizer(solver, n_params, dtype, settings):
+def make_optimizer(solver, n_params, dtype, settings, ops=None):
     """The optimizer of ``solver`` for ``n_params`` parameters.
 
     ``settings`` maps parameter names (the estimator's) to values; only those
-    the rule takes are read.
+    the rule takes are read. ``ops`` gives the array namespace and device.
     """
     rule, arguments = OPTIMIZERS[solver]
-    return rule(n_params, dtype, **{a: settings[p] for a, p in arguments.items()})
+    kwargs = {a: settings[p] for a, p in arguments.items()}
+    return rule(n_params, dtype, ops=ops, **kwargs)

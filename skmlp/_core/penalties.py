@@ -23,8 +23,8 @@ class ElasticNet:
     flat weight vector) says where each strength applies.
     """
 
-    def __init__(self, alpha, l1_ratio=0.0, layer_sizes=None):
-        self.l1_ratio = float(l1_ratio)
+    def __init__(self, alpha, l1_ratio=0.0, layer_sizes=None, xp=np):
+        self.l1_ratio, self.xp = float(l1_ratio), xp
         if np.ndim(alpha) == 0:
             parts = [(slice(None), float(alpha))]
         else:
@@ -47,7 +47,7 @@ class ElasticNet:
         total = 0.0
         for part, alpha in self._parts:
             Wp = W[part]
-            l1 = float(np.abs(Wp).sum()) if self.l1_ratio > 0 else 0.0
+            l1 = float(self.xp.sum(self.xp.abs(Wp))) if self.l1_ratio > 0 else 0.0
             l2 = 0.5 * float(Wp @ Wp) if self.l1_ratio < 1 else 0.0
             total += alpha * (self.l1_ratio * l1 + (1 - self.l1_ratio) * l2)
         return total / B
@@ -56,15 +56,14 @@ class ElasticNet:
         """dW += dR/dW, in place."""
         for part, alpha in self._parts:
             if self.l1_ratio < 1:
-                # one fused pass: dW += c * W  (no temporary the size of W)
-                _axpy(
-                    alpha * (1 - self.l1_ratio) / B,
-                    W[part],
-                    dW[part],
-                    self._scratch(dW.dtype),
-                )
+                c = alpha * (1 - self.l1_ratio) / B
+                if self.xp is np:
+                    # one fused pass: dW += c * W  (no temporary the size of W)
+                    _axpy(c, W[part], dW[part], self._scratch(dW.dtype))
+                else:
+                    dW[part] += c * W[part]
             if self.l1_ratio > 0:
-                dW[part] += (alpha * self.l1_ratio / B) * np.sign(W[part])
+                dW[part] += (alpha * self.l1_ratio / B) * self.xp.sign(W[part])
         return dW
 
 

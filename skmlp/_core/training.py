@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from ._array import ArrayOps, rows
+
 
 @dataclass
 class DataSet:
@@ -124,19 +126,21 @@ def train_step(objective, stepper, X, Y, sample_weight):
 
 
 class _Batches:
-    """Minibatches of (X, Y, w) gathered into buffers allocated once per fit."""
+    """Minibatches of (X, Y, w) gathered into buffers allocated once per fit.
 
-    def __init__(self, data, batch_size, shuffle, rng):
-        self.data, self.batch_size, self.shuffle, self.rng = (
-            data,
-            batch_size,
-            shuffle,
-            rng,
-        )
+    The order is shuffled on the host (the same ``RandomState`` draws for every
+    array library); the rows are gathered on the data's device.
+    """
+
+    def __init__(self, data, batch_size, shuffle, rng, ops=None):
+        ops = ArrayOps() if ops is None else ops
+        self.data, self.batch_size, self.ops = data, batch_size, ops
+        self.shuffle, self.rng = shuffle, rng
         X = data.X
         n = X.shape[0]
         self.order = np.arange(n)
-        if shuffle and not sp.issparse(X):
+        self._Xb = None
+        if shuffle and ops.numpy and not sp.issparse(X):
             # one reused buffer instead of a fresh copy of X[idx] per batch
             self._Xb = np.empty((min(batch_size, n), X.shape[1]), dtype=X.dtype)
 
@@ -149,14 +153,22 @@ class _Batches:
             stop = min(start + self.batch_size, n)
             if not self.shuffle:
                 sl = slice(start, stop)
-                yield X[sl], Y[sl], None if sw is None else sw[sl]
+                yield rows(X, sl), rows(Y, sl), None if sw is None else sw[sl]
                 continue
-            idx = self.order[start:stop]
-            if sp.issparse(X):
-                Xb = X[idx]
-            else:
-                Xb = np.take(X, idx, axis=0, out=self._Xb[: stop - start])
-            yield Xb, Y[idx], None if sw is None else sw[idx]
+            yield self._gather(X, Y, sw, self.order[start:stop])
+
+    def _gather(self, X, Y, sw, idx):
+        if sp.issparse(X):
+            return X[idx], Y[idx], None if sw is None else sw[idx]
+        if self.ops.numpy:
+            # mode="clip": the default "raise" copies through a temporary when
+            # given out= (twice the time); the indices are valid by construction
+            Xb = np.take(X, idx, axis=0, out=self._Xb[: idx.size], mode="clip")
+            return Xb, Y[idx], None if sw is None else sw[idx]
+        xp = self.ops.xp
+        idx = self.ops.asarray(idx)
+        wb = None if sw is None else xp.take(sw, idx, axis=0)
+        return xp.take(X, idx, axis=0), xp.take(Y, idx, axis=0), wb
 
 
 def run_epoch(objective, stepper, batches):
@@ -184,8 +196,11 @@ class _Run:
         self.objective, self.stepper, self.settings = objective, stepper, settings
         self.hooks = hooks
         self.params = objective.network.params
+        self.ops = objective.network.ops
         self.n_samples = data.X.shape[0]
-        self.snapshot = self.params.copy()  # the weights at the last epoch's end
+        self.snapshot = self.ops.copy(
+            self.params
+        )  # the weights at the last epoch's end
         self.best_params = None
 
     def epoch(self, number, batches, result):
@@ -194,7 +209,7 @@ class _Run:
         start = time.perf_counter()
         lr = stepper.schedule.rate(stepper.optimizer.steps)
         loss = run_epoch(self.objective, stepper, batches)
-        if not (np.isfinite(loss) and np.isfinite(self.params).all()):
+        if not (np.isfinite(loss) and self.ops.all_finite(self.params)):
             self.params[...] = self.snapshot
             stepper.optimizer.reset()
             return None
@@ -206,7 +221,7 @@ class _Run:
         watch = self.settings.watch_validation
         watched = record.validation_score if watch else -record.loss
         if stepper.plateau.update(watched) and watch:
-            self.best_params = self.params.copy()
+            self.best_params = self.ops.copy(self.params)
         stepper.schedule.end_epoch(result.samples_seen)
         record.seconds = time.perf_counter() - start
         return record
@@ -233,7 +248,8 @@ def run_stochastic(objective, stepper, data, settings, rng, hooks=None, seen=0):
     """
     hooks = EpochHooks() if hooks is None else hooks
     result = TrainingResult(samples_seen=seen)
-    batches = _Batches(data, settings.batch_size, settings.shuffle, rng)
+    ops = objective.network.ops
+    batches = _Batches(data, settings.batch_size, settings.shuffle, rng, ops)
     run = _Run(objective, stepper, data, settings, hooks)
     try:
         for number in range(1, settings.max_iter + 1):
@@ -253,7 +269,7 @@ def run_stochastic(objective, stepper, data, settings, rng, hooks=None, seen=0):
         result.stop_reason = "interrupted"
     if settings.watch_validation and run.best_params is not None:
         run.params[...] = run.best_params
-    _keep_finite_weights(run, data.X[: settings.batch_size], result)
+    _keep_finite_weights(run, rows(data.X, slice(settings.batch_size)), result)
     return result
 
 
@@ -267,7 +283,7 @@ def _keep_finite_weights(run, X_check, result):
     """
     network = run.objective.network
     for fallback in (run.snapshot, 0.0):
-        if np.isfinite(network.forward(X_check)).all():
+        if network.ops.all_finite(network.forward(X_check)):
             return
         run.params[...] = fallback
         run.stepper.optimizer.reset()

@@ -1,0 +1,71 @@
+"""Where the estimators' arrays live: scikit-learn's array API dispatch.
+
+With ``sklearn.set_config(array_api_dispatch=True)`` a dense ``X`` of any
+array-API namespace (array-api-strict, PyTorch, CuPy ...) is trained and
+predicted in that namespace, on its device: :func:`input_ops` gives the
+core's :class:`ArrayOps` for it. NumPy input -- and any input with dispatch
+off, or sparse input -- takes the NumPy path unchanged.
+
+Labels are bookkeeping, not arithmetic: ``classes_``, the encoding of ``y``
+and the class weights are worked out on the host, then moved to the device.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils._array_api import (
+    _is_numpy_namespace,
+    get_namespace_and_device,
+    move_to,
+)
+
+from ._core._array import ArrayOps, to_numpy
+
+
+def input_ops(X):
+    """The core's ``ArrayOps`` for the namespace and device of ``X``."""
+    if sp.issparse(X):
+        return ArrayOps()
+    xp, is_array_api, device = get_namespace_and_device(X)
+    if not is_array_api or _is_numpy_namespace(xp):
+        return ArrayOps()
+    return ArrayOps(xp, device)
+
+
+def fitted_ops(est):
+    """The ``ArrayOps`` of a fitted model (its weights' namespace and device)."""
+    return input_ops(est.coefs_[0])
+
+
+def float_dtypes(ops):
+    """The dtypes ``validate_data`` accepts, in the namespace of ``ops``."""
+    if ops.numpy:
+        return (np.float64, np.float32)
+    return (ops.xp.float64, ops.xp.float32)
+
+
+def follow(ops, *arrays):
+    """``arrays`` (None allowed) moved to the namespace and device of ``ops``."""
+    if ops.numpy:
+        return arrays if len(arrays) > 1 else arrays[0]
+    return move_to(*arrays, xp=ops.xp, device=ops.device)
+
+
+def host(a):
+    """A NumPy array of ``a`` (None stays None), wherever ``a`` lives."""
+    if a is None or isinstance(a, np.ndarray) or sp.issparse(a):
+        return a
+    return to_numpy(a)
+
+
+def host_dtype(ops, dtype):
+    """The NumPy dtype matching ``dtype`` of ``ops``'s namespace."""
+    if ops.numpy:
+        return np.dtype(dtype)
+    return np.dtype(np.float32) if dtype == ops.xp.float32 else np.dtype(np.float64)
+
+
+def on_device(ops, a, dtype=None):
+    """Host array ``a`` on the device of ``ops`` (NumPy: itself)."""
+    if a is None or ops.numpy:
+        return a
+    return ops.asarray(a, dtype=dtype)

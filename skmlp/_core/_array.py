@@ -1,0 +1,173 @@
+"""One code path for every array library, NumPy's in-place fast path behind names.
+
+The core is written once against the array API standard (``xp`` below is the
+namespace of the input: NumPy, array-api-strict, PyTorch, CuPy ...). Where
+NumPy can write a result into a buffer allocated once (``out=``), the core
+calls a named helper of :class:`ArrayOps` instead: for NumPy it takes the
+``out=`` path, with no allocation on the hot path and the exact arithmetic of
+the NumPy-only code; for any other namespace it computes the same expression
+and returns the new array (or assigns it into the buffer).
+
+The core never imports scikit-learn: the estimator finds the namespace and
+the device of its input and hands them over as an ``ArrayOps``.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+
+class ArrayOps:
+    """The namespace ``xp`` and ``device`` of a network's arrays, and its helpers."""
+
+    def __init__(self, xp=None, device=None):
+        self.xp = np if xp is None else xp
+        self.device = device
+        # NumPy itself, or a wrapper of it: the in-place fast path applies
+        self.numpy = self.xp is np
+
+    # -- allocation and transfers -------------------------------------------
+
+    def zeros(self, shape, dtype):
+        if self.numpy:
+            return np.zeros(shape, dtype=dtype)
+        return self.xp.zeros(shape, dtype=dtype, device=self.device)
+
+    def empty(self, shape, dtype):
+        if self.numpy:
+            return np.empty(shape, dtype=dtype)
+        return self.xp.empty(shape, dtype=dtype, device=self.device)
+
+    def asarray(self, a, dtype=None):
+        """``a`` (any array or array-like, e.g. from the host) on this device."""
+        if self.numpy:
+            return np.asarray(a, dtype=dtype)
+        return self.xp.asarray(a, dtype=dtype, device=self.device)
+
+    def copy(self, a):
+        if self.numpy:
+            return a.copy()
+        return self.xp.asarray(a, copy=True)
+
+    def to_host(self, a):
+        """A NumPy float64 copy of ``a`` (SciPy's L-BFGS works on the host)."""
+        if self.numpy:
+            return a.astype(np.float64)
+        return to_numpy(a, self.xp).astype(np.float64)
+
+    def finfo(self, dtype):
+        return np.finfo(dtype) if self.numpy else self.xp.finfo(dtype)
+
+    def all_finite(self, a):
+        return bool(self.xp.all(self.xp.isfinite(a)))
+
+    # -- random draws (dropout masks) ---------------------------------------
+
+    def random_generator(self, seed):
+        """A generator of uniforms on this device, seeded by ``seed`` (a list of ints).
+
+        NumPy draws with its ``Generator``; PyTorch with a ``torch.Generator``
+        on the arrays' device; any other namespace draws on the host.
+        """
+        rng = np.random.default_rng(seed)
+        if "torch" in getattr(self.xp, "__name__", ""):
+            return _torch_generator(int(rng.integers(2**63 - 1)), self.device)
+        return rng
+
+    def uniform(self, rng, shape, dtype, out=None):
+        """Uniforms in [0, 1) of ``dtype``, into ``out`` with NumPy."""
+        if self.numpy:
+            return rng.random(shape, dtype=dtype, out=out)
+        if isinstance(rng, np.random.Generator):
+            host = rng.random(shape, dtype=_numpy_dtype(dtype, self.xp))
+            return self.asarray(host, dtype=dtype)
+        import torch
+
+        return torch.rand(shape, generator=rng, dtype=dtype, device=self.device)
+
+    # -- element-wise helpers with NumPy's out= ---------------------------------
+
+    def sqrt(self, a, out):
+        if self.numpy:
+            return np.sqrt(a, out=out)
+        return self.xp.sqrt(a)
+
+    def divide(self, a, b, out):
+        if self.numpy:
+            return np.divide(a, b, out=out)
+        return a / b
+
+    # -- products and reductions into buffers -----------------------------------
+
+    def matmul(self, A, B, out=None):
+        """A @ B, into ``out`` with NumPy."""
+        if self.numpy:
+            return np.matmul(A, B, out=out)
+        return A @ B
+
+    def matmul_into(self, A, B, out):
+        """out[...] = A @ B (``out`` is a parameter-gradient view: always written)."""
+        if self.numpy:
+            np.matmul(A, B, out=out)
+        else:
+            out[...] = A @ B
+
+    def sum_rows_into(self, A, out):
+        """out[...] = the sum of A's rows."""
+        if self.numpy:
+            np.sum(A, axis=0, out=out)
+        else:
+            out[...] = self.xp.sum(A, axis=0)
+
+    def take_rows(self, X, idx, out):
+        """X[idx] (rows), gathered into ``out`` with NumPy."""
+        if self.numpy:
+            return np.take(X, idx, axis=0, out=out)
+        return self.xp.take(X, idx, axis=0)
+
+    def scaled(self, a, c, out):
+        """c * a, into ``out`` with NumPy."""
+        if self.numpy:
+            return np.multiply(a, c, out=out)
+        return a * c
+
+    def squared(self, a, out):
+        """a * a, into ``out`` with NumPy."""
+        if self.numpy:
+            return np.multiply(a, a, out=out)
+        return a * a
+
+
+def _torch_generator(seed, device):
+    import torch
+
+    return torch.Generator(device=device).manual_seed(seed)
+
+
+def rows(a, index):
+    """The rows ``index`` (a slice) of a 2-d array, dense of any namespace or sparse.
+
+    The array API asks a 2-d index to name both axes (``a[index, ...]``).
+    """
+    if sp.issparse(a):
+        return a[index]
+    return a[index, ...]
+
+
+def _numpy_dtype(dtype, xp):
+    return np.float32 if dtype == xp.float32 else np.float64
+
+
+def to_numpy(a, xp=None):
+    """A NumPy array of ``a``, wherever it lives (CPU, CUDA, array-api-strict)."""
+    if isinstance(a, np.ndarray):
+        return a
+    library = type(a).__module__.split(".")[0]
+    if library == "torch":
+        return a.detach().cpu().numpy()
+    if library == "cupy":
+        return a.get()
+    if library == "array_api_strict":
+        # its arrays refuse __array__ off its CPU device; DLPack from it is allowed
+        strict = a.__array_namespace__()
+        return np.from_dlpack(strict.asarray(a, device=strict.Device("CPU_DEVICE")))
+    return np.asarray(a)

@@ -20,14 +20,16 @@ from sklearn.utils._array_api import (
 
 from ._core._array import ArrayOps, to_numpy
 
+_NUMPY = ArrayOps()  # stateless: one instance serves every NumPy model
+
 
 def input_ops(X):
     """The core's ``ArrayOps`` for the namespace and device of ``X``."""
-    if sp.issparse(X):
-        return ArrayOps()
+    if isinstance(X, np.ndarray) or sp.issparse(X):
+        return _NUMPY
     xp, is_array_api, device = get_namespace_and_device(X)
     if not is_array_api or _is_numpy_namespace(xp):
-        return ArrayOps()
+        return _NUMPY
     return ArrayOps(xp, device)
 
 

@@ -400,8 +400,8 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         )
         sizes = [W.shape[0] for W in self.coefs_] + [self.coefs_[-1].shape[1]]
         dtype = self.coefs_[0].dtype
-        network = Network(sizes, self.activation, dtype=dtype, ops=ops)
-        network.set_weights(self.coefs_, self.intercepts_)
+        weights = (self.coefs_, self.intercepts_)  # used as they are, no copy
+        network = Network(sizes, self.activation, 0.0, dtype, ops=ops, weights=weights)
         # a row holds its input and, at most, two layers' activations at once
         row_bytes = 2 * max(sizes) * _arrays.host_dtype(ops, dtype).itemsize
         n = X.shape[0]

@@ -7,6 +7,8 @@ L-BFGS reads and writes the same vector, and the weights of every layer form
 one contiguous slice for the penalty.
 """
 
+import math
+
 import numpy as np
 
 from ._array import ArrayOps
@@ -31,7 +33,10 @@ class Network:
         dtype=np.float64,
         rng=None,
         ops=None,
+        weights=None,
     ):
+        """``weights=(coefs, intercepts)`` makes a network for prediction only,
+        over those arrays as they are: no copy, no flat vectors, no gradient."""
         self.layer_sizes = [int(n) for n in layer_sizes]
         self.ops = ArrayOps() if ops is None else ops
         self.dtype = np.dtype(dtype) if self.ops.numpy else dtype
@@ -44,10 +49,15 @@ class Network:
         shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
         self.n_weights = sum(i * o for i, o in shapes)
         n_params = self.n_weights + sum(o for _, o in shapes)
-        self.params = self.ops.zeros(n_params, self.dtype)
-        self.grads = self.ops.zeros(n_params, self.dtype)
-        self.coefs, self.intercepts = self._views(self.params, shapes)
-        dcoefs, dintercepts = self._views(self.grads, shapes)
+        if weights is None:
+            self.params = self.ops.zeros(n_params, self.dtype)
+            self.grads = self.ops.zeros(n_params, self.dtype)
+            self.coefs, self.intercepts = self._views(self.params, shapes)
+            dcoefs, dintercepts = self._views(self.grads, shapes)
+        else:
+            self.params = self.grads = None
+            self.coefs, self.intercepts = list(weights[0]), list(weights[1])
+            dcoefs = dintercepts = [None] * len(shapes)
         self.layers = [
             Dense(W, b, dW, db, self.ops)
             for W, b, dW, db in zip(self.coefs, self.intercepts, dcoefs, dintercepts)
@@ -61,7 +71,7 @@ class Network:
         """Each layer's W and b as views into ``flat``."""
         xp, start, views = self.ops.xp, 0, []
         for shape in shapes + [(o,) for _, o in shapes]:
-            size = int(np.prod(shape))
+            size = math.prod(shape)
             views.append(xp.reshape(flat[start : start + size], shape))
             start += size
         return views[: len(shapes)], views[len(shapes) :]

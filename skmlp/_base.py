@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _arrays, _checks, _docstrings, _solvers, _targets, _validation
+from . import _arrays, _checks, _classes, _docstrings, _solvers, _targets, _validation
 from ._callbacks import EpochTasks
 from ._core._array import rows as _rows
 from ._core.losses import make_head
@@ -135,7 +135,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         y_host = _arrays.host(y)  # labels are worked out on the host
         kind = _targets.target_kind(y_host)
         _checks.check_class_weight(self, kind)
-        self._set_classes(y_host, kind, first_pass, incremental, classes)
+        _classes.set_classes(self, y_host, kind, (first_pass, incremental), classes)
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
         data = self._data(ops, X, y_host, sample_weight)
         random_state = check_random_state(self.random_state)
@@ -250,54 +250,6 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
                 "from scratch."
             )
         network.set_weights(self.coefs_, self.intercepts_)
-
-    def _set_classes(self, y, kind, first_pass, incremental, classes):
-        """classes_ (on the host while fitting) from y, and y checked against it."""
-        if first_pass:
-            self._first_classes(y, kind, incremental, classes)
-            return
-        name = type(self).__name__
-        self.classes_ = _arrays.host(self.classes_)
-        if (kind == "multilabel") != (self._kind == "multilabel"):
-            fitted = "multilabel" if self._kind == "multilabel" else "single-label"
-            raise ValueError(f"{name} was fitted on a {fitted} target; got {kind}.")
-        if incremental and classes is not None:
-            if not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
-                # MLPClassifier's wording (sklearn.utils.multiclass)
-                raise ValueError(
-                    f"`classes={classes!r}` is not the same as on last call to "
-                    f"partial_fit, was: {self.classes_!r}"
-                )
-        if self.warm_start and not incremental and kind != "multilabel":
-            if not np.array_equal(np.unique(y), self.classes_):
-                # MLPClassifier's wording, which users' code may match
-                raise ValueError(
-                    "warm_start can only be used where `y` has the same classes as "
-                    f"in the previous call to fit. Previously got {self.classes_}, "
-                    f"`y` has {np.unique(y)}"
-                )
-        _targets.check_labels_known(
-            y, self.classes_, kind, "partial_fit" if incremental else "fit"
-        )
-
-    def _first_classes(self, y, kind, incremental, classes):
-        name = type(self).__name__
-        if incremental and kind != "multilabel":
-            if classes is None:
-                raise ValueError(
-                    f"{name}.partial_fit needs classes=... (every class of the "
-                    "problem) on its first call."
-                )
-            self.classes_ = np.unique(np.asarray(classes))
-            _targets.check_labels_known(y, self.classes_, kind, "partial_fit")
-        else:
-            self.classes_ = _targets.classes_of(y, kind)
-        if kind != "multilabel" and len(self.classes_) < 2:
-            raise ValueError(
-                f"{name} needs samples of at least 2 classes in the data; got "
-                f"only one class: {self.classes_[0]!r}."
-            )
-        self._kind = "multilabel" if kind == "multilabel" else "single"
 
     def _target_kind(self):
         """'binary', 'multiclass' or 'multilabel', from the fitted classes."""

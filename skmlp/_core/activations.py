@@ -33,9 +33,7 @@ class Logistic:
 
     @staticmethod
     def forward(Z, xp=np):
-        if xp is np:
-            return expit(Z, out=Z)
-        return 1.0 / (1.0 + xp.exp(-Z))
+        return expit(Z, out=Z) if xp is np else 1.0 / (1.0 + xp.exp(-Z))
 
     @staticmethod
     def backward(A, dA, xp=np):
@@ -51,9 +49,7 @@ class Tanh:
 
     @staticmethod
     def forward(Z, xp=np):
-        if xp is np:
-            return np.tanh(Z, out=Z)
-        return xp.tanh(Z)
+        return np.tanh(Z, out=Z) if xp is np else xp.tanh(Z)
 
     @staticmethod
     def backward(A, dA, xp=np):
@@ -68,9 +64,7 @@ class ReLU:
 
     @staticmethod
     def forward(Z, xp=np):
-        if xp is np:
-            return np.maximum(Z, 0, out=Z)
-        return Z * xp.astype(Z > 0, Z.dtype)
+        return np.maximum(Z, 0, out=Z) if xp is np else Z * xp.astype(Z > 0, Z.dtype)
 
     @staticmethod
     def backward(A, dA, xp=np):

@@ -137,20 +137,14 @@ def adam(params, grads, m, v, c, bounds, l1, l2):
     params += (m / (sqrt(v) + eps)) * (-lr_t)
     """
     _check(params, grads, (m, v), c, 6, bounds, l1, l2)
-    _bounds_ok(
-        _get()["adam"](params, grads, m, v, c, bounds, l1, l2, _n_chunks(params)),
-        bounds,
-        params,
-    )
+    _bounds_ok(_run("adam", params, grads, m, v, c, bounds, l1, l2), bounds, params)
 
 
 def sgd(params, grads, velocity, c, bounds, l1, l2, nesterov):
     """One momentum step: v = mu v - lr g; params += v, or, with Nesterov,
     params += -lr g, then params += mu v (the order of the NumPy path)."""
     _check(params, grads, (velocity,), c, 2, bounds, l1, l2)
-    ok = _get()["sgd"](
-        params, grads, velocity, c, bounds, l1, l2, bool(nesterov), _n_chunks(params)
-    )
+    ok = _run("sgd", params, grads, velocity, c, bounds, l1, l2, bool(nesterov))
     _bounds_ok(ok, bounds, params)
 
 
@@ -159,14 +153,14 @@ def adagrad(params, grads, cache, c, bounds, l1, l2):
     _check(params, grads, (cache,), c, 2, bounds, l1, l2)
     # RMSprop's kernel with rho = 1: G * 1 + (g * g) * 1 is G + g * g exactly
     c = np.array([1, 1, c[0], c[1]], dtype=c.dtype)
-    ok = _get()["rmsprop"](params, grads, cache, c, bounds, l1, l2, _n_chunks(params))
+    ok = _run("rmsprop", params, grads, cache, c, bounds, l1, l2)
     _bounds_ok(ok, bounds, params)
 
 
 def rmsprop(params, grads, cache, c, bounds, l1, l2):
     """G = rho G + (1 - rho) g g;  params += (g / (sqrt(G) + eps)) * (-lr)."""
     _check(params, grads, (cache,), c, 4, bounds, l1, l2)
-    ok = _get()["rmsprop"](params, grads, cache, c, bounds, l1, l2, _n_chunks(params))
+    ok = _run("rmsprop", params, grads, cache, c, bounds, l1, l2)
     _bounds_ok(ok, bounds, params)
 
 
@@ -184,7 +178,7 @@ def bias_activation(Z, b, activation):
     _check_batch(Z, "Z", Z.dtype)
     if b.shape != (Z.shape[1],) or b.dtype != Z.dtype:
         raise ValueError(f"b must have shape ({Z.shape[1]},) and dtype {Z.dtype}.")
-    _get()["bias_relu"](Z, b, activation == "relu", _n_column_blocks(Z))
+    _get()["bias_relu"](Z, b, activation == "relu", 1)
     return Z
 
 
@@ -206,7 +200,7 @@ def relu_backward(A, dA, db, mask=None, rate=0.0):
     elif mask.shape != A.shape or mask.dtype != bool:
         raise ValueError(f"mask must be a boolean array of shape {A.shape}.")
     scale = dtype.type(1.0 / (1.0 - rate))
-    _get()["relu_backward"](A, dA, mask, scale, db, _n_column_blocks(A))
+    _get()["relu_backward"](A, dA, mask, scale, db, 1)
     return dA
 
 
@@ -234,11 +228,6 @@ def _check_batch(a, name, dtype, shape=None):
         raise ValueError(f"{name} must be a C-contiguous 2-d {dtype} array.")
     if shape is not None and a.shape != shape:
         raise ValueError(f"{name} must have shape {shape}; got {a.shape}.")
-
-
-def _n_column_blocks(Z):
-    # blocks of at least 16 columns, and _MIN_CHUNK elements, per thread
-    return max(1, min(_n_threads(), Z.size // _MIN_CHUNK, Z.shape[1] // 16))
 
 
 def adam_step_size(lr, beta_1, beta_2, t):
@@ -281,6 +270,14 @@ def _check(params, grads, states, c, n_coefs, bounds, l1, l2):
         )
 
 
+def _run(rule, params, *args):
+    # the serial driver on one chunk: it never wakes numba's thread pool
+    nc = _n_chunks(params)
+    if nc == 1:
+        return _get()[rule + "_serial"](params, *args)
+    return _get()[rule](params, *args, nc)
+
+
 def _bounds_ok(ok, bounds, params):
     # the kernels check the bounds before they touch anything (False: refused)
     if not ok:
@@ -305,6 +302,9 @@ def _get():
             "adam": _fused_kernels.adam,
             "sgd": _fused_kernels.sgd,
             "rmsprop": _fused_kernels.rmsprop,
+            "adam_serial": _fused_kernels.adam_serial,
+            "sgd_serial": _fused_kernels.sgd_serial,
+            "rmsprop_serial": _fused_kernels.rmsprop_serial,
             "bias_relu": _fused_kernels.bias_relu,
             "relu_backward": _fused_kernels.relu_backward,
             "softmax_cross_entropy": _fused_kernels.softmax_cross_entropy,

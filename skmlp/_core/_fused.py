@@ -54,6 +54,17 @@ def available():
     return importlib.util.find_spec("numba") is not None
 
 
+# the fused path can be turned off (NumPy's update is then used even where
+# numba is installed): SKMLP_FUSED=0 in the environment, or, at run time,
+# skmlp._core._fused.ENABLED = False
+ENABLED = os.environ.get("SKMLP_FUSED", "1") != "0"
+
+
+def enabled():
+    """True when the fused kernels are on and numba can be imported."""
+    return ENABLED and available()
+
+
 def blas_num_threads():
     """The thread count the BLAS libraries may use now (the smallest, if several).
 

@@ -24,12 +24,14 @@ class Objective:
         loss = self.head.value(self.network.forward(X), Y, sample_weight, B)
         return float(loss + self.penalty.value(self.network.weights, B))
 
-    def value_and_grad(self, X, Y, sample_weight=None):
+    def value_and_grad(self, X, Y, sample_weight=None, penalty_grad=True):
         """The objective of a training batch, its gradient left in ``network.grads``.
 
         Forward (dropout on), the head's fused loss and dZ_L, backward, then
-        the penalty's value and gradient. Returns (value, B); a batch whose
-        sample weights sum to zero has no objective: (0.0, 0.0), no gradient.
+        the penalty's value and gradient (``penalty_grad=False``: its value
+        only, for an optimizer that adds the gradient itself). Returns (value,
+        B); a batch whose sample weights sum to zero has no objective: (0.0,
+        0.0), no gradient.
         """
         B = batch_weight(X.shape[0], sample_weight, self.network.ops.xp)
         if B <= 0:
@@ -38,5 +40,6 @@ class Objective:
         Z = network.forward(X, training=True)
         loss, dZ = self.head.value_and_grad(Z, Y, sample_weight, B)
         network.backward(dZ)
-        self.penalty.add_grad(network.weights, network.weight_grads, B)
+        if penalty_grad:
+            self.penalty.add_grad(network.weights, network.weight_grads, B)
         return loss + self.penalty.value(network.weights, B), B

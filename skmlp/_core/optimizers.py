@@ -16,6 +16,7 @@ several passes of an update run over arrays that stay in the CPU's L2 cache.
 
 import math
 
+from . import _fused
 from ._array import ArrayOps
 
 # elements per block: the 4-5 arrays an update touches (2.5 MiB at most in
@@ -30,6 +31,11 @@ class _Optimizer:
     def __init__(self, n_params, dtype, ops=None):
         self.steps = 0  # optimizer steps taken so far: the schedule's s
         self.ops = ops = ArrayOps() if ops is None else ops
+        # the fused one-pass kernel of the rule (the optional ``fast`` extra),
+        # for NumPy arrays; it also folds the penalty's gradient in
+        self.fused = ops.numpy and _fused.enabled()
+        if self.fused:
+            _fused.set_num_threads()  # as many threads as the BLAS may use
         for name in self._state_arrays:
             setattr(self, name, ops.zeros(n_params, dtype))
         # NumPy walks the vectors block by block through one scratch buffer;
@@ -41,10 +47,19 @@ class _Optimizer:
             for start in range(0, n_params, block)
         ]
 
-    def step(self, params, grads, lr):
-        """One update of ``params`` (in place) from ``grads`` with step size ``lr``."""
+    def step(self, params, grads, lr, penalty=None):
+        """One update of ``params`` (in place) from ``grads`` with step size ``lr``.
+
+        ``penalty`` is None, or on the fused path the penalty's ``(bounds, l1,
+        l2)`` (``ElasticNet.ranges``), added to ``grads`` inside the one pass.
+        """
         self.steps += 1
         lr = self._step_size(lr)
+        if self.fused:
+            if penalty is None:
+                penalty = _fused.no_penalty(params.dtype)
+            self._fused_update(params, grads, lr, penalty)
+            return
         states = [getattr(self, name) for name in self._state_arrays]
         for block in self._blocks:
             buf = None if self._buf is None else self._buf[: block.stop - block.start]
@@ -115,6 +130,10 @@ class SGD(_Optimizer):
         else:
             params += v
 
+    def _fused_update(self, params, grads, lr, penalty):
+        c = _fused.coefficients(params.dtype, self.momentum, -lr)
+        _fused.sgd(params, grads, self.velocity, c, *penalty, self.nesterov)
+
 
 class Adagrad(_Optimizer):
     """Adaptive gradient: each parameter's step shrinks with its gradient history.
@@ -138,6 +157,10 @@ class Adagrad(_Optimizer):
         buf = self.ops.squared(grads, buf)
         G += buf
         _scaled_step(params, grads, lr, G, self.epsilon, buf, self.ops)
+
+    def _fused_update(self, params, grads, lr, penalty):
+        c = _fused.coefficients(params.dtype, self.epsilon, -lr)
+        _fused.adagrad(params, grads, self.cache, c, *penalty)
 
 
 class RMSprop(_Optimizer):
@@ -165,6 +188,10 @@ class RMSprop(_Optimizer):
         G *= self.rho
         G += buf
         _scaled_step(params, grads, lr, G, self.epsilon, buf, self.ops)
+
+    def _fused_update(self, params, grads, lr, penalty):
+        c = _fused.coefficients(params.dtype, self.rho, 1 - self.rho, self.epsilon, -lr)
+        _fused.rmsprop(params, grads, self.cache, c, *penalty)
 
 
 class Adam(_Optimizer):
@@ -207,6 +234,13 @@ class Adam(_Optimizer):
         buf *= 1 - self.beta_2
         v += buf
         _scaled_step(params, m, lr_t, v, self.epsilon, buf, self.ops)
+
+    def _fused_update(self, params, grads, lr_t, penalty):
+        b1, b2 = self.beta_1, self.beta_2
+        c = _fused.coefficients(
+            params.dtype, b1, 1 - b1, b2, 1 - b2, self.epsilon, -lr_t
+        )
+        _fused.adam(params, grads, self.m, self.v, c, *penalty)
 
 
 # solver name -> (update rule, {the rule's argument: the estimator parameter

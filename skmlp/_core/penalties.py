@@ -52,6 +52,26 @@ class ElasticNet:
             total += alpha * (self.l1_ratio * l1 + (1 - self.l1_ratio) * l2)
         return total / B
 
+    def ranges(self, n_weights, B, dtype):
+        """``(bounds, l1, l2)``: the gradient as a fused update adds it.
+
+        On ``[bounds[j], bounds[j + 1])`` of the flat weight vector the
+        gradient gains ``l2[j] * W + l1[j] * sign(W)``, the coefficients of
+        :meth:`add_grad` (computed alike, stored in ``dtype``).
+        """
+        bounds, l1, l2 = [0], [], []
+        for part, alpha in self._parts:
+            start, stop, _ = part.indices(n_weights)
+            if start > bounds[-1]:  # a layer without penalty
+                bounds.append(start)
+                l1.append(0.0)
+                l2.append(0.0)
+            bounds.append(stop)
+            l1.append(alpha * self.l1_ratio / B if self.l1_ratio > 0 else 0.0)
+            l2.append(alpha * (1 - self.l1_ratio) / B if self.l1_ratio < 1 else 0.0)
+        as_array = np.asarray
+        return as_array(bounds, np.int64), as_array(l1, dtype), as_array(l2, dtype)
+
     def add_grad(self, W, dW, B):
         """dW += dR/dW, in place."""
         for part, alpha in self._parts:

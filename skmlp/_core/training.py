@@ -114,14 +114,18 @@ class Stepper:
 def train_step(objective, stepper, X, Y, sample_weight):
     """One optimizer step on one minibatch; returns (loss, B), B = sample-weight sum.
 
-    A batch whose weights sum to zero has nothing to learn from: no step.
+    A batch whose weights sum to zero has nothing to learn from: no step. A
+    fused optimizer adds the penalty's gradient inside its update.
     """
-    loss, B = objective.value_and_grad(X, Y, sample_weight)
+    network, optimizer = objective.network, stepper.optimizer
+    fold = optimizer.fused
+    loss, B = objective.value_and_grad(X, Y, sample_weight, penalty_grad=not fold)
     if B > 0 and np.isfinite(loss):
-        network, optimizer = objective.network, stepper.optimizer
-        optimizer.step(
-            network.params, network.grads, stepper.schedule.rate(optimizer.steps)
-        )
+        penalty = None
+        if fold:
+            penalty = objective.penalty.ranges(network.n_weights, B, network.dtype)
+        rate = stepper.schedule.rate(optimizer.steps)
+        optimizer.step(network.params, network.grads, rate, penalty)
     return loss, B
 
 

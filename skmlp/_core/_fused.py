@@ -43,6 +43,9 @@ import numpy as np
 _MIN_CHUNK = 8192
 
 _kernels = None
+# the update kernel's rules (as _fused_kernels numbers them; it is imported
+# only on first use)
+_ADAM, _MOMENTUM, _NESTEROV, _RMSPROP = 0, 1, 2, 3
 # the thread count set by set_num_threads, per calling thread as numba's is
 _local = threading.local()
 _executor = None
@@ -153,14 +156,16 @@ def adam(params, grads, m, v, c, bounds, l1, l2):
     params += (m / (sqrt(v) + eps)) * (-lr_t)
     """
     _check(params, grads, (m, v), c, 6, bounds, l1, l2)
-    _bounds_ok(_run("adam", params, grads, m, v, c, bounds, l1, l2), bounds, params)
+    ok = _run(params, grads, m, v, c, (bounds, l1, l2), _ADAM)
+    _bounds_ok(ok, bounds, params)
 
 
 def sgd(params, grads, velocity, c, bounds, l1, l2, nesterov):
     """One momentum step: v = mu v - lr g; params += v, or, with Nesterov,
     params += -lr g, then params += mu v (the order of the NumPy path)."""
     _check(params, grads, (velocity,), c, 2, bounds, l1, l2)
-    ok = _run("sgd", params, grads, velocity, c, bounds, l1, l2, bool(nesterov))
+    rule = _NESTEROV if nesterov else _MOMENTUM
+    ok = _run(params, grads, velocity, velocity, c, (bounds, l1, l2), rule)
     _bounds_ok(ok, bounds, params)
 
 
@@ -169,14 +174,14 @@ def adagrad(params, grads, cache, c, bounds, l1, l2):
     _check(params, grads, (cache,), c, 2, bounds, l1, l2)
     # RMSprop's kernel with rho = 1: G * 1 + (g * g) * 1 is G + g * g exactly
     c = np.array([1, 1, c[0], c[1]], dtype=c.dtype)
-    ok = _run("rmsprop", params, grads, cache, c, bounds, l1, l2)
+    ok = _run(params, grads, cache, cache, c, (bounds, l1, l2), _RMSPROP)
     _bounds_ok(ok, bounds, params)
 
 
 def rmsprop(params, grads, cache, c, bounds, l1, l2):
     """G = rho G + (1 - rho) g g;  params += (g / (sqrt(G) + eps)) * (-lr)."""
     _check(params, grads, (cache,), c, 4, bounds, l1, l2)
-    ok = _run("rmsprop", params, grads, cache, c, bounds, l1, l2)
+    ok = _run(params, grads, cache, cache, c, (bounds, l1, l2), _RMSPROP)
     _bounds_ok(ok, bounds, params)
 
 
@@ -286,20 +291,20 @@ def _check(params, grads, states, c, n_coefs, bounds, l1, l2):
         )
 
 
-def _run(rule, params, *args):
+def _run(params, *args):
     """The rule's kernel on nc contiguous chunks: the caller's thread takes the
     first, pool threads the others (the kernels release the GIL)."""
-    kernel = _get()[rule]
+    kernel = _get()["update"]
     n = params.shape[0]
     nc = _n_chunks(params)
     if nc == 1:
-        return kernel(params, *args, 0, n)
+        return kernel(params, *args, (0, n))
     pool = _pool(nc - 1)
     rest = [
-        pool.submit(kernel, params, *args, t * n // nc, (t + 1) * n // nc)
+        pool.submit(kernel, params, *args, (t * n // nc, (t + 1) * n // nc))
         for t in range(1, nc)
     ]
-    ok = kernel(params, *args, 0, n // nc)
+    ok = kernel(params, *args, (0, n // nc))
     return all([f.result() for f in rest]) and ok
 
 
@@ -337,9 +342,7 @@ def _get():
         from . import _fused_kernels
 
         _kernels = {
-            "adam": _fused_kernels.adam,
-            "sgd": _fused_kernels.sgd,
-            "rmsprop": _fused_kernels.rmsprop,
+            "update": _fused_kernels.update,
             "bias_relu": _fused_kernels.bias_relu,
             "relu_backward": _fused_kernels.relu_backward,
             "softmax_cross_entropy": _fused_kernels.softmax_cross_entropy,

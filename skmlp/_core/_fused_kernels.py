@@ -76,7 +76,8 @@ def _segment(i, hi, bounds, l1, l2, zero):
 
 
 @_jit()
-def _adam_loop(p, gr, m, v, b1, omb1, b2, omb2, eps, nlr, a1, a2):
+def _adam_loop(p, gr, m, v, c, a1, a2):
+    b1, omb1, b2, omb2, eps, nlr = c[0], c[1], c[2], c[3], c[4], c[5]
     has1, has2 = a1 != 0, a2 != 0
     for q in range(p.shape[0]):
         x = p[q]
@@ -197,49 +198,29 @@ def softmax_cross_entropy(Z, Y, row_scale):
     return loss
 
 
-# Update kernels: the rule on [lo, hi), cut at the penalty's range bounds.
-# They release the GIL; _fused runs one chunk per thread.
+# The update kernel: one rule on span = [lo, hi), cut at the penalty's range
+# bounds (pen = (bounds, l1, l2)). It releases the GIL; _fused runs one chunk
+# per thread. s1, s2 are the rule's state arrays (m, v for Adam; the velocity
+# or the cache, twice, for the others).
+ADAM, MOMENTUM, NESTEROV, RMSPROP = 0, 1, 2, 3
 
 
 @_jit()
-def adam(p, gr, m, v, c, bounds, l1, l2, lo, hi):
+def update(p, gr, s1, s2, c, pen, rule, span):
+    bounds, l1, l2 = pen
+    lo, hi = span
     if not _valid(bounds, p.shape[0]):
         return False
-    b1, omb1, b2, omb2, eps, nlr = c[0], c[1], c[2], c[3], c[4], c[5]
     zero = c[0] - c[0]
     i = lo
     while i < hi:
         e, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
-        _adam_loop(
-            p[i:e], gr[i:e], m[i:e], v[i:e], b1, omb1, b2, omb2, eps, nlr, a1, a2
-        )
-        i = e
-    return True
-
-
-@_jit()
-def sgd(p, gr, vel, c, bounds, l1, l2, nesterov, lo, hi):
-    if not _valid(bounds, p.shape[0]):
-        return False
-    mu, nlr = c[0], c[1]
-    zero = c[0] - c[0]
-    i = lo
-    while i < hi:
-        e, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
-        _momentum_loop(p[i:e], gr[i:e], vel[i:e], mu, nlr, a1, a2, nesterov)
-        i = e
-    return True
-
-
-@_jit()
-def rmsprop(p, gr, G, c, bounds, l1, l2, lo, hi):
-    if not _valid(bounds, p.shape[0]):
-        return False
-    rho, omrho, eps, nlr = c[0], c[1], c[2], c[3]
-    zero = c[0] - c[0]
-    i = lo
-    while i < hi:
-        e, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
-        _rmsprop_loop(p[i:e], gr[i:e], G[i:e], rho, omrho, eps, nlr, a1, a2)
+        if rule == ADAM:
+            _adam_loop(p[i:e], gr[i:e], s1[i:e], s2[i:e], c, a1, a2)
+        elif rule == RMSPROP:
+            _rmsprop_loop(p[i:e], gr[i:e], s1[i:e], c[0], c[1], c[2], c[3], a1, a2)
+        else:
+            nesterov = rule == NESTEROV
+            _momentum_loop(p[i:e], gr[i:e], s1[i:e], c[0], c[1], a1, a2, nesterov)
         i = e
     return True

@@ -218,7 +218,9 @@ def test_chunks_cut_penalty_ranges(n_chunks):
     p_new = p.copy()
     for t in range(n_chunks):  # as _fused hands chunks to threads
         lo, hi = t * n // n_chunks, (t + 1) * n // n_chunks
-        assert _fused_kernels.sgd(p_new, g, vel, c, bounds, l1, l2, False, lo, hi)
+        rule = _fused_kernels.MOMENTUM
+        pen = (bounds, l1, l2)
+        assert _fused_kernels.update(p_new, g, vel, vel, c, pen, rule, (lo, hi))
     np.testing.assert_array_max_ulp(p_new, p - expected_g, maxulp=2)
 
 

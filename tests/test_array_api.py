@@ -384,12 +384,9 @@ def test_outputs_live_on_the_input_device(Est, name, target):
 def test_string_labels_with_torch():
     """Labels that cannot live on the device stay NumPy; the numbers move.
 
-    KNOWN BUG (skmlp/_arrays.py ``follow``, called by
-    ``_validate_training_data``): y is moved to X's namespace before its labels
-    are looked at, and PyTorch has no string dtype, so this fit raises
-    TypeError ("can't convert np.ndarray of type numpy.str_"). scikit-learn's
-    LogisticRegression fits the same data under dispatch, with a NumPy
-    classes_. This test fails until the fit keeps string labels on the host.
+    PyTorch has no string dtype: y must not be moved before its labels are
+    looked at. scikit-learn's LogisticRegression fits the same data under
+    dispatch, with a NumPy classes_.
     """
     X, y = classification()
     labels = np.array(["ant", "bee", "cat"])[y]

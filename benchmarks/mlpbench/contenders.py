@@ -87,12 +87,18 @@ class ArrayAPIFit:
 
     untraced_memory = True  # torch's allocator does not report to tracemalloc
 
-    def __init__(self, estimator, device):
+    def __init__(self, estimator, device, n_threads):
         self.estimator = estimator
         self.device = device
+        self.n_threads = n_threads
 
     def fit(self, X, y):
         import sklearn
+        import torch
+
+        # the row's thread count, as the PyTorch loop sets it (torch's setting
+        # is global: without this it would be whatever ran last)
+        torch.set_num_threads(self.n_threads)
 
         if os.environ.get("SCIPY_ARRAY_API") != "1":
             raise RuntimeError(
@@ -120,7 +126,8 @@ def make_skmlp_device(row, n_iter, settings):
     if not row.stochastic or settings.device is None:
         return None
     _, est = make_skmlp(row, n_iter, settings)
-    return f"skmlp (torch {settings.device})", ArrayAPIFit(est, settings.device)
+    fit = ArrayAPIFit(est, settings.device, settings.n_threads)
+    return f"skmlp (torch {settings.device})", fit
 
 
 def _make_floor(row, n_iter, settings, with_data):

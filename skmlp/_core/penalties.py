@@ -35,6 +35,7 @@ class ElasticNet:
             ]
         self._parts = [(s, a) for s, a in parts if a != 0.0]
         self._buf = None
+        self._ranges = None  # (key, ranges) of the last call of ranges
 
     def _scratch(self, dtype):
         # allocated once, reused by every step: no page faults on the hot path
@@ -57,8 +58,15 @@ class ElasticNet:
 
         On ``[bounds[j], bounds[j + 1])`` of the flat weight vector the
         gradient gains ``l2[j] * W + l1[j] * sign(W)``, the coefficients of
-        :meth:`add_grad` (computed alike, stored in ``dtype``).
+        :meth:`add_grad` (computed alike, stored in ``dtype``). Kept from one
+        call to the next while B stays the same (every full batch).
         """
+        key = (n_weights, B, np.dtype(dtype))
+        if self._ranges is None or self._ranges[0] != key:
+            self._ranges = key, self._make_ranges(n_weights, B, dtype)
+        return self._ranges[1]
+
+    def _make_ranges(self, n_weights, B, dtype):
         bounds, l1, l2 = [0], [], []
         for part, alpha in self._parts:
             start, stop, _ = part.indices(n_weights)

@@ -194,7 +194,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         return ops, X, y
 
     def _objective(self, ops, X, n_outputs, architecture):
-        """The network (fresh, or over the fitted weights), head and penalty."""
+        """A network of the architecture (weights set by the caller), head, penalty."""
         sizes, rates, alpha = architecture
         layer_sizes = [X.shape[1], *sizes, n_outputs]
         rates = rates if self.solver in STOCHASTIC_SOLVERS else 0.0

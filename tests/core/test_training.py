@@ -605,11 +605,11 @@ def test_interrupt_in_a_half_applied_step_restores_the_epoch_start(rng):
     calls = itertools.count(1)
     step = optimizer.step
 
-    def interrupted_step(params, grads, lr):
+    def interrupted_step(params, grads, lr, penalty=None):
         if next(calls) == 4:  # epoch 2, second batch
             params += 1e6  # a step interrupted half-way
             raise KeyboardInterrupt
-        step(params, grads, lr)
+        step(params, grads, lr, penalty)
 
     optimizer.step = interrupted_step
     result, snapshots = run(

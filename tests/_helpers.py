@@ -84,6 +84,20 @@ def max_weight_difference(a, b):
     )
 
 
+# Settings under which training runs the same however it is split into calls:
+# shuffle=False, so every variant sees the same batches in the same order;
+# tol=0 and a large n_iter_no_change, so no variant stops early.
+CONTINUE = dict(
+    hidden_layer_sizes=(8,),
+    shuffle=False,
+    tol=0.0,
+    n_iter_no_change=10_000,
+    batch_size=40,
+    learning_rate_init=0.05,
+    random_state=0,
+)
+
+
 # -- private state --------------------------------------------------------------
 # Every test that reaches into the estimators' private attributes goes through
 # these two functions.

@@ -34,7 +34,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn
-from _helpers import SOLVERS, STOCHASTIC, classification
+from _helpers import CONTINUE, SOLVERS, STOCHASTIC, classification
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
@@ -411,17 +411,6 @@ def test_pickle_round_trip_on_torch(Est, device):
     for ours, theirs in zip(fitted_arrays(loaded, Xt), fitted_arrays(est, Xt)):
         assert_array_equal(ours, theirs)
     assert_array_equal(host(loaded.predict(Xt)), host(est.predict(Xt)))
-
-
-CONTINUE = dict(
-    hidden_layer_sizes=(8,),
-    shuffle=False,
-    tol=0.0,
-    n_iter_no_change=10_000,
-    batch_size=40,
-    learning_rate_init=0.05,
-    random_state=0,
-)
 
 
 @pytest.mark.parametrize("solver", STOCHASTIC)

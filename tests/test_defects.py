@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from _helpers import (
+    CONTINUE,
     ESTIMATORS,
     STOCHASTIC,
     assert_same_weights,
@@ -55,18 +56,6 @@ def _assert_finite_model(est, X):
 # ---------------------------------------------------------------------------
 # (a) warm_start and repeated partial_fit continue the optimizer's state
 # ---------------------------------------------------------------------------
-
-# shuffle=False: the epochs see the same batches in the same order in every
-# variant; tol=0 and a large n_iter_no_change: no variant stops early
-CONTINUE = dict(
-    hidden_layer_sizes=(8,),
-    shuffle=False,
-    tol=0.0,
-    n_iter_no_change=10_000,
-    batch_size=40,
-    learning_rate_init=0.05,
-    random_state=0,
-)
 
 
 def _three_ways(Est, **params):

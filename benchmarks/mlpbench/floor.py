@@ -12,8 +12,8 @@ permutation and, each step, the gather of the batch rows into a buffer
 streaming pass over the parameters, the gradient and Adam's two moments (read
 p, g, m, v; write p, m, v).  That pass is the fastest of the kernels available
 here, chosen by timing them once on the row's parameter count: a fused numba
-loop (serial, and parallel when the run has more than one thread) when numba is
-importable, and the cheapest NumPy expression of the same traffic (three
+loop (serial, and split over the run's threads in a pool of sleeping threads
+when it has more than one) when numba is importable, and the cheapest NumPy expression of the same traffic (three
 in-place ufunc passes) in any case.  Its step size is 0, so the weights -- the
 GEMM inputs -- stay the same across epochs: the traffic is the same, and no
 value can overflow into a slow path.
@@ -25,6 +25,7 @@ optimizer's arithmetic: they bound from below what a training step costs.
 import functools
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,9 +59,35 @@ def _numba_passes():
             v[i] = b2 * v[i] + gi * gi
             p[i] -= lr * mi
 
-    serial = numba.njit(fastmath=True, nogil=True)(stream)
-    parallel = numba.njit(fastmath=True, nogil=True, parallel=True)(stream)
-    return {"numba fused loop": serial, "numba fused loop, parallel": parallel}
+    # serial and GIL-free; with several threads it runs on contiguous chunks in
+    # a pool of sleeping Python threads (_threaded). numba's own parallel
+    # layer is not a candidate: its idle OpenMP workers spin against the BLAS
+    # threads between the products, and on a 2-core machine the "floor" then
+    # ran slower than skmlp (timed alone, it looked fastest)
+    return {"numba fused loop": numba.njit(fastmath=True, nogil=True)(stream)}
+
+
+_POOLS = {}  # n_threads -> ThreadPoolExecutor of n_threads - 1 workers
+
+
+def _threaded(function, n_threads):
+    """``function(p, g, m, v, ...)`` on ``n_threads`` contiguous chunks at once."""
+    if n_threads not in _POOLS:
+        _POOLS[n_threads] = ThreadPoolExecutor(n_threads - 1)
+    pool = _POOLS[n_threads]
+
+    def run(p, g, m, v, *scalars):
+        cuts = [t * p.shape[0] // n_threads for t in range(n_threads + 1)]
+        chunks = [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+        rest = [
+            pool.submit(function, p[c], g[c], m[c], v[c], *scalars) for c in chunks[1:]
+        ]
+        c = chunks[0]
+        function(p[c], g[c], m[c], v[c], *scalars)
+        for future in rest:
+            future.result()
+
+    return run
 
 
 def _wrap(fused, dtype):
@@ -92,12 +119,10 @@ def optimizer_pass(n_params, dtype, n_threads):
     if key not in _KERNELS:
         candidates = {"NumPy, 3 in-place passes": _numpy_pass}
         for name, fused in _numba_passes().items():
-            if n_threads > 1 or "parallel" not in name:
-                candidates[name] = _wrap(fused, dtype)
-        if n_threads > 1 and len(candidates) > 1:
-            import numba
-
-            numba.set_num_threads(min(n_threads, numba.config.NUMBA_NUM_THREADS))
+            candidates[name] = _wrap(fused, dtype)
+            if n_threads > 1:
+                threaded = _threaded(fused, n_threads)
+                candidates[f"{name}, {n_threads} threads"] = _wrap(threaded, dtype)
         _KERNELS[key] = _best_of(candidates, n_params, dtype)
     return _KERNELS[key]
 

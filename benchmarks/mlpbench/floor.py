@@ -13,10 +13,10 @@ streaming pass over the parameters, the gradient and Adam's two moments (read
 p, g, m, v; write p, m, v).  That pass is the fastest of the kernels available
 here, chosen by timing them once on the row's parameter count: a fused numba
 loop (serial, and split over the run's threads in a pool of sleeping threads
-when it has more than one) when numba is importable, and the cheapest NumPy expression of the same traffic (three
-in-place ufunc passes) in any case.  Its step size is 0, so the weights -- the
-GEMM inputs -- stay the same across epochs: the traffic is the same, and no
-value can overflow into a slow path.
+when it has more than one) when numba is importable, and the cheapest NumPy
+expression of the same traffic (three in-place ufunc passes) in any case.
+Its step size is 0, so the weights -- the GEMM inputs -- stay the same across
+epochs: the traffic is the same, and no value can overflow into a slow path.
 
 Neither contender computes activations, a loss, biases' gradients or the
 optimizer's arithmetic: they bound from below what a training step costs.

@@ -98,6 +98,28 @@ CONTINUE = dict(
 )
 
 
+def three_ways(Est, X, y, **params):
+    """The same three epochs three ways, under ``CONTINUE``: (one fit with
+    max_iter=3, three partial_fit calls, three warm_start fits of one epoch)."""
+    params = {**CONTINUE, **params}
+    classes = np.unique(host_labels(y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        at_once = Est(max_iter=3, **params).fit(X, y)
+        partial = Est(**params)
+        for _ in range(3):
+            partial.partial_fit(X, y, classes=classes)
+        warm = Est(max_iter=1, warm_start=True, **params)
+        for _ in range(3):
+            warm.fit(X, y)
+    return at_once, partial, warm
+
+
+def host_labels(y):
+    """``y`` as a NumPy array (a PyTorch tensor is brought to the host)."""
+    return y.cpu().numpy() if hasattr(y, "cpu") else np.asarray(y)
+
+
 # -- private state --------------------------------------------------------------
 # Every test that reaches into the estimators' private attributes goes through
 # these two functions.

@@ -34,7 +34,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn
-from _helpers import CONTINUE, SOLVERS, STOCHASTIC, classification
+from _helpers import CONTINUE, SOLVERS, STOCHASTIC, classification, three_ways
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
@@ -418,21 +418,14 @@ def test_partial_fit_and_warm_start_continue_on_torch(Est, solver):
     """Three one-epoch calls == one three-epoch fit, on PyTorch as on NumPy."""
     X, y = classification()
     Xt, yt = torch.asarray(X), torch.asarray(y)
-    params = {**CONTINUE, "solver": solver}
-    at_once = Est(max_iter=3, **params).fit(Xt, yt)
-    partial = Est(**params)
-    for _ in range(3):
-        partial.partial_fit(Xt, yt, classes=np.unique(y))
-    warm = Est(max_iter=1, warm_start=True, **params)
-    for _ in range(3):
-        warm.fit(Xt, yt)
+    at_once, partial, warm = three_ways(Est, Xt, yt, solver=solver)
     for other in (partial, warm):
         assert isinstance(other.coefs_[0], torch.Tensor)
         for ours, theirs in zip(fitted_arrays(other, Xt), fitted_arrays(at_once, Xt)):
             assert_array_equal(ours, theirs)
     assert partial.t_ == warm.t_ == at_once.t_ == 3 * len(y)
     # and the same three epochs as NumPy's
-    ref = Est(max_iter=3, **params).fit(X, y)
+    ref = Est(max_iter=3, **{**CONTINUE, "solver": solver}).fit(X, y)
     for ours, theirs in zip(fitted_arrays(at_once, Xt), fitted_arrays(ref, X)):
         assert_allclose(ours, theirs, atol=TORCH_ATOL, rtol=0)
 

@@ -29,6 +29,7 @@ from _helpers import (
     classification,
     forget_optimizer_state,
     max_weight_difference,
+    three_ways,
     weights,
 )
 from numpy.testing import assert_allclose, assert_array_equal
@@ -58,22 +59,6 @@ def _assert_finite_model(est, X):
 # ---------------------------------------------------------------------------
 
 
-def _three_ways(Est, **params):
-    """(fit with max_iter=3, three partial_fit calls, three warm_start fits)."""
-    X, y = classification()
-    params = {**CONTINUE, **params}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        at_once = Est(max_iter=3, **params).fit(X, y)
-        partial = Est(**params)
-        for _ in range(3):
-            partial.partial_fit(X, y, classes=np.unique(y))
-        warm = Est(max_iter=1, warm_start=True, **params)
-        for _ in range(3):
-            warm.fit(X, y)
-    return at_once, partial, warm
-
-
 @pytest.mark.parametrize("solver", STOCHASTIC)
 def test_partial_fit_and_warm_start_continue_the_optimizer(Est, solver):
     """Three one-epoch calls == one three-epoch fit, to the last bit.
@@ -82,7 +67,7 @@ def test_partial_fit_and_warm_start_continue_the_optimizer(Est, solver):
     step count (bias correction) and moments, momentum's velocity and
     Adagrad/RMSprop caches would all change the 2nd and 3rd epochs.
     """
-    at_once, partial, warm = _three_ways(Est, solver=solver)
+    at_once, partial, warm = three_ways(Est, *classification(), solver=solver)
     assert_same_weights(at_once, partial)
     assert_same_weights(at_once, warm)
     assert_allclose(partial.loss_, at_once.loss_curve_[-1], rtol=1e-12)
@@ -95,7 +80,7 @@ def test_a_restarted_optimizer_would_be_caught(solver):
     between the calls (MLPClassifier's defect, simulated by dropping the
     stored state) gives other weights."""
     X, y = classification()
-    at_once, _, _ = _three_ways(ScratchMLPClassifier, solver=solver)
+    at_once, _, _ = three_ways(ScratchMLPClassifier, *classification(), solver=solver)
     restarted = ScratchMLPClassifier(**CONTINUE, solver=solver)
     for _ in range(3):
         forget_optimizer_state(restarted)
@@ -123,7 +108,7 @@ def test_learning_rate_schedules_continue_too(Est, params):
     """decay counts optimizer steps across calls; 'adaptive' keeps its reduced
     rate; 'invscaling' uses t_ (samples seen over every call, as MLPClassifier
     does), not the samples seen in the current call."""
-    at_once, partial, warm = _three_ways(Est, **params)
+    at_once, partial, warm = three_ways(Est, *classification(), **params)
     assert_same_weights(at_once, partial)
     assert_same_weights(at_once, warm)
 

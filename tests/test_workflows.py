@@ -17,6 +17,7 @@ import pytest
 import scipy.sparse as sp
 import sklearn
 from _helpers import (
+    CONTINUE,
     ESTIMATORS,
     SOLVERS,
     STOCHASTIC,
@@ -377,17 +378,8 @@ CONTINUE_IDS = [",".join(f"{k}={v}" for k, v in p.items()) for p in CONTINUE_CAS
 
 
 def _continuing(**params):
-    # no shuffling and no dropout: nothing random after the initialisation;
-    # tol=0 with a long patience: no early stop
-    base = dict(
-        hidden_layer_sizes=(6,),
-        shuffle=False,
-        random_state=0,
-        tol=0.0,
-        n_iter_no_change=1000,
-        batch_size=40,
-        learning_rate_init=0.05,
-    )
+    # CONTINUE: nothing random after the initialisation, no early stop
+    base = {**CONTINUE, "hidden_layer_sizes": (6,), "n_iter_no_change": 1000}
     return ScratchMLPClassifier(**{**base, **params})
 
 

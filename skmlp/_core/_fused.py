@@ -5,10 +5,8 @@ parameters per step; each kernel here is one pass, with the elastic-net
 penalty's gradient folded in, split into contiguous chunks over as many
 threads as the BLAS may use (:func:`set_num_threads`; the caller's thread
 plus a small pool whose idle threads block, never spin: numba's OpenMP pool
-spins and fought the BLAS threads on 2 cores). The per-layer kernels (bias
-and relu, relu backward, softmax loss) are serial: a minibatch is too small
-to pay for a hand-off. Install with the ``fast`` extra
-(``pip install skmlp[fast]``).
+spins and fought the BLAS threads on 2 cores). Install with the ``fast``
+extra (``pip install skmlp[fast]``).
 
 Nothing here imports numba at module import: ``available()`` says whether it
 can be imported, and each kernel is compiled on its first call (then cached
@@ -19,20 +17,18 @@ order, no fused multiply-add, no fastmath. Every scalar coefficient is passed
 in the parameters' dtype (:func:`coefficients` builds them), so a float32
 update is float32 arithmetic throughout, as NumPy's is. The results then equal
 the NumPy path's to the last bit in practice; the tests allow 2 units in the
-last place in float64 and 4 in float32. The softmax loss uses numba's exp,
-not NumPy's: within a few units in the last place.
+last place in float64 and 4 in float32.
 
 The penalty is described by ranges of the flat parameter vector:
 ``bounds`` (int64, increasing, ``k + 1`` values) and ``l1``, ``l2`` (``k``
 values each, in the parameters' dtype) say that on ``[bounds[j],
 bounds[j+1])`` the gradient used is ``grads + l2[j] * p + l1[j] * sign(p)``
-(added in that order, as ``ElasticNet.add_grad`` does); elsewhere it is
-``grads``. ``grads`` itself is never written.
+(added in that order, as ``ElasticNet.add_grad`` does; ``ElasticNet.ranges``
+builds them); elsewhere it is ``grads``. ``grads`` itself is never written.
 """
 
 import concurrent.futures
 import importlib.util
-import math
 import os
 import threading
 
@@ -107,28 +103,6 @@ def _n_threads():
     return set_num_threads() if n is None else n
 
 
-def penalty_ranges(layer_sizes, alpha, l1_ratio, B, dtype):
-    """``(bounds, l1, l2)`` of the elastic-net penalty for one batch.
-
-    ``layer_sizes``: the number of weights of each matrix, in the order of
-    the flat vector (weights first); ``alpha``: one strength, or one per
-    matrix; ``B``: the batch's sample-weight sum. The coefficients are
-    computed in Python floats as ``ElasticNet.add_grad`` computes them, then
-    stored in ``dtype``.
-    """
-    sizes = [int(s) for s in layer_sizes]
-    bounds = np.cumsum([0, *sizes]).astype(np.int64)
-    alphas = [float(alpha)] * len(sizes) if np.ndim(alpha) == 0 else list(alpha)
-    if len(alphas) != len(sizes):
-        raise ValueError(
-            f"alpha has {len(alphas)} values for {len(sizes)} weight matrices."
-        )
-    l1_ratio = float(l1_ratio)
-    l1 = [a * l1_ratio / B if l1_ratio > 0 else 0.0 for a in alphas]
-    l2 = [a * (1 - l1_ratio) / B if l1_ratio < 1 else 0.0 for a in alphas]
-    return bounds, np.array(l1, dtype=dtype), np.array(l2, dtype=dtype)
-
-
 def no_penalty(dtype):
     """``(bounds, l1, l2)`` for no penalty at all."""
     return np.zeros(1, dtype=np.int64), np.zeros(0, dtype), np.zeros(0, dtype)
@@ -183,77 +157,6 @@ def rmsprop(params, grads, cache, c, bounds, l1, l2):
     _check(params, grads, (cache,), c, 4, bounds, l1, l2)
     ok = _run(params, grads, cache, cache, c, (bounds, l1, l2), _RMSPROP)
     _bounds_ok(ok, bounds, params)
-
-
-def bias_activation(Z, b, activation):
-    """Z += b, then Z = relu(Z) in the same pass (``activation`` 'relu'), in place.
-
-    ``activation`` 'identity' adds the bias only (the output layer). Equal to
-    ``Z += b; np.maximum(Z, 0, out=Z)``. Other activations are left to NumPy
-    and SciPy: numba's exp and tanh differ from theirs in the last bits.
-    """
-    if activation not in ("relu", "identity"):
-        raise ValueError(
-            f"activation must be 'relu' or 'identity'; got {activation!r}."
-        )
-    _check_batch(Z, "Z", Z.dtype)
-    if b.shape != (Z.shape[1],) or b.dtype != Z.dtype:
-        raise ValueError(f"b must have shape ({Z.shape[1]},) and dtype {Z.dtype}.")
-    _get()["bias_relu"](Z, b, activation == "relu", 1)
-    return Z
-
-
-def relu_backward(A, dA, db, mask=None, rate=0.0):
-    """dA = dA * [A > 0] in place, and db = dA.sum(axis=0), in one pass.
-
-    With a dropout ``mask`` (boolean, as ``Dropout`` keeps it) of rate
-    ``rate``, dA is first multiplied by the mask and by 1 / (1 - rate), as
-    ``Dropout.backward`` does. ``A`` is the hidden layer's output before
-    dropout.
-    """
-    dtype = A.dtype
-    _check_batch(A, "A", dtype)
-    _check_batch(dA, "dA", dtype, A.shape)
-    if db.shape != (A.shape[1],) or db.dtype != dtype:
-        raise ValueError(f"db must have shape ({A.shape[1]},) and dtype {dtype}.")
-    if mask is None:
-        mask = np.zeros((0, 0), dtype=bool)
-    elif mask.shape != A.shape or mask.dtype != bool:
-        raise ValueError(f"mask must be a boolean array of shape {A.shape}.")
-    scale = dtype.type(1.0 / (1.0 - rate))
-    _get()["relu_backward"](A, dA, mask, scale, db, 1)
-    return dA
-
-
-def softmax_cross_entropy(Z, Y, sample_weight, B):
-    """The softmax head's loss, with dZ = (P - Y) w / B written over ``Z``.
-
-    ``sample_weight`` (or None: all ones) and ``B``, its sum, as the heads'
-    ``value_and_grad`` takes them.
-
-    One pass per row (log-sum-exp, loss, gradient); the loss is accumulated
-    in float64. Within a few units in the last place of
-    ``SoftmaxCrossEntropy.value_and_grad`` (numba's exp is not NumPy's).
-    """
-    _check_batch(Z, "Z", Z.dtype)
-    _check_batch(Y, "Y", Z.dtype, Z.shape)
-    if sample_weight is None:
-        row_scale = np.full(Z.shape[0], 1.0 / B, dtype=Z.dtype)
-    else:
-        row_scale = np.asarray(sample_weight / B, dtype=Z.dtype)
-    return float(_get()["softmax_cross_entropy"](Z, Y, row_scale))
-
-
-def _check_batch(a, name, dtype, shape=None):
-    if a.ndim != 2 or not a.flags.c_contiguous or a.dtype != dtype:
-        raise ValueError(f"{name} must be a C-contiguous 2-d {dtype} array.")
-    if shape is not None and a.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}; got {a.shape}.")
-
-
-def adam_step_size(lr, beta_1, beta_2, t):
-    """Adam's lr_t at step t (>= 1), as ``optimizers.Adam`` computes it."""
-    return lr * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
 
 
 def _check(params, grads, states, c, n_coefs, bounds, l1, l2):
@@ -343,8 +246,5 @@ def _get():
 
         _kernels = {
             "update": _fused_kernels.update,
-            "bias_relu": _fused_kernels.bias_relu,
-            "relu_backward": _fused_kernels.relu_backward,
-            "softmax_cross_entropy": _fused_kernels.softmax_cross_entropy,
         }
     return _kernels

@@ -1,7 +1,10 @@
 """The numba kernels behind ``_fused`` (importing this module imports numba).
 
 Every kernel is serial and releases the GIL; ``_fused`` spreads the update
-rules over threads, one contiguous chunk [lo, hi) each. numba's own thread
+rules over threads, one contiguous chunk [lo, hi) each. The layer kernels
+(bias and ReLU, ReLU's backward with the dropout mask and the bias gradient,
+the dropout mask) run on the caller's thread: at minibatch sizes a wake-up
+of a pool thread costs about what the kernel does. numba's own thread
 pools are not used: its default (GNU OpenMP) keeps idle workers spinning,
 and on 2 cores they fought the BLAS threads between the matrix products.
 See ``_fused`` for the arithmetic and the penalty ranges.
@@ -145,3 +148,59 @@ def update(p, gr, s1, s2, c, pen, rule, span):
             _momentum_loop(p[i:e], gr[i:e], s1[i:e], c[0], c[1], a1, a2, nesterov)
         i = e
     return True
+
+
+# -- the element-wise pieces of a dense layer ----------------------------------
+# (n, w) C-contiguous batches, walked row by row. Each is bit-identical to the
+# NumPy operations it replaces (same operations, same order, same dtype).
+
+
+@_jit()
+def bias_relu(Z, b, zero):
+    """Z = maximum(Z + b, 0) in place, NaN kept, as NumPy's maximum (whose
+    SIMD loops give +0 for -0: so does this)."""
+    for i in range(Z.shape[0]):
+        row = Z[i]
+        for j in range(row.shape[0]):
+            z = row[j] + b[j]
+            row[j] = z if (z > zero or z != z) else zero
+
+
+@_jit()
+def dropout_mask(A, U, rate, scale, mask, out):
+    """mask = U >= rate;  out = (A * mask) * scale  (U may be ``out``)."""
+    zero = scale - scale
+    one = zero + 1
+    for i in range(A.shape[0]):
+        a, u, m, o = A[i], U[i], mask[i], out[i]
+        for j in range(a.shape[0]):
+            keep = u[j] >= rate
+            m[j] = keep
+            o[j] = (a[j] * (one if keep else zero)) * scale
+
+
+@_jit()
+def relu_backward(A, dA, mask, scale, db):
+    """dA = dA * [A > 0] in place (first dA = (dA * mask) * scale when ``mask``
+    has rows: the dropout layer's backward); db = the sum of dA's rows, from
+    +0 in row order, as NumPy's ``sum(axis=0)``."""
+    zero = scale - scale
+    one = zero + 1
+    dropout = mask.shape[0] > 0
+    for i in range(dA.shape[0]):
+        a, d = A[i], dA[i]
+        # multiplied by 1 or 0 (NumPy multiplies by the boolean): a select of
+        # the product, not of the value, is what LLVM vectorises
+        if dropout:
+            m = mask[i]
+            for j in range(d.shape[0]):
+                x = (d[j] * (one if m[j] else zero)) * scale
+                d[j] = x * (one if a[j] > zero else zero)
+        else:
+            for j in range(d.shape[0]):
+                d[j] = d[j] * (one if a[j] > zero else zero)
+        if i == 0:
+            for j in range(d.shape[0]):
+                db[j] = zero
+        for j in range(d.shape[0]):
+            db[j] = db[j] + d[j]

@@ -10,6 +10,7 @@ products that NumPy writes into buffers.
 import numpy as np
 import scipy.sparse as sp
 
+from . import _fused
 from ._array import ArrayOps
 
 
@@ -28,22 +29,26 @@ class Dense:
         self.ops = ArrayOps() if ops is None else ops
         self._A_prev = None
 
-    def forward(self, A_prev, out=None):
+    def forward(self, A_prev, out=None, bias=True):
+        """Z; ``bias=False`` leaves ``+ b`` to the caller (a fused kernel adds it)."""
         self._A_prev = A_prev
         if sp.issparse(A_prev):
-            Z = np.asarray(A_prev @ self.W)  # sparse input stays NumPy/SciPy
+            Z = np.ascontiguousarray(A_prev @ self.W)  # sparse input: NumPy/SciPy
         else:
             Z = self.ops.matmul(A_prev, self.W, out=out)
-        Z += self.b
+        if bias:
+            Z += self.b
         return Z
 
-    def backward(self, dZ, out=None, input_grad=True):
+    def backward(self, dZ, out=None, input_grad=True, bias_grad=True):
+        """dW, db (unless ``bias_grad=False``: the caller filled it) and dA_prev."""
         A_prev = self._A_prev
         if sp.issparse(A_prev):
             self.dW[...] = A_prev.T @ dZ
         else:
             self.ops.matmul_into(A_prev.T, dZ, self.dW)
-        self.ops.sum_rows_into(dZ, self.db)
+        if bias_grad:
+            self.ops.sum_rows_into(dZ, self.db)
         if not input_grad:  # the first layer: nobody needs dX
             return None
         return self.ops.matmul(dZ, self.W.T, out=out)
@@ -65,22 +70,37 @@ class Dropout:
         self.rate = float(rate)
         self.rng = rng
         self.ops = ArrayOps() if ops is None else ops
-        self._mask = None
+        self.mask = None
+        # NumPy with the fast extra: one fused pass makes the mask and the
+        # output, the mask into a buffer reused from batch to batch
+        self._fused = self.ops.numpy and _fused.enabled()
+        self._mask_buffer = np.empty((0, 0), dtype=bool)
 
     def forward(self, A, out=None):
         keep = 1.0 - self.rate
         # the uniform draw happens in A's dtype, straight into the output buffer
         U = self.ops.uniform(self.rng, A.shape, A.dtype, out=out)
         if not self.ops.numpy:
-            self._mask = self.ops.xp.astype(U >= self.rate, A.dtype)
-            return A * self._mask * (1.0 / keep)
+            self.mask = self.ops.xp.astype(U >= self.rate, A.dtype)
+            return A * self.mask * (1.0 / keep)
+        if self._fused and out is not None:
+            self.mask = self._mask_rows(A.shape)
+            return _fused.dropout_mask(A, U, self.rate, self.mask, out=U)
         mask = U >= self.rate
-        self._mask = mask
+        self.mask = mask
         np.multiply(A, mask, out=U)
         U *= 1.0 / keep
         return U
 
     def backward(self, dA):
-        dA *= self._mask
+        dA *= self.mask
         dA *= 1.0 / (1.0 - self.rate)
         return dA
+
+    def _mask_rows(self, shape):
+        if (
+            self._mask_buffer.shape[0] < shape[0]
+            or self._mask_buffer.shape[1:] != shape[1:]
+        ):
+            self._mask_buffer = np.empty(shape, dtype=bool)
+        return self._mask_buffer[: shape[0]]

@@ -11,8 +11,9 @@ import math
 
 import numpy as np
 
+from . import _fused
 from ._array import ArrayOps
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, ReLU
 from .layers import Dense, Dropout
 
 
@@ -41,6 +42,12 @@ class Network:
         self.ops = ArrayOps() if ops is None else ops
         self.dtype = np.dtype(dtype) if self.ops.numpy else dtype
         self.activation = ACTIVATIONS[activation]
+        # NumPy with the fast extra: ReLU layers add the bias and apply the
+        # activation in one pass, and its backward (through the dropout mask)
+        # fills the intercept's gradient in the same pass
+        self._fused_relu = (
+            self.ops.numpy and self.activation is ReLU and _fused.enabled()
+        )
         n_hidden = len(self.layer_sizes) - 2
         rates = _per_hidden_layer(dropout, n_hidden)
         self.dropout_rates = rates
@@ -128,10 +135,13 @@ class Network:
         last = len(self.layers) - 1
         A, xp = X, self.ops.xp
         for l, layer in enumerate(self.layers):
-            Z = layer.forward(A, out=self._buffer(self._Z, l, n) if training else None)
+            out = self._buffer(self._Z, l, n) if training else None
             if l == last:
-                return Z
-            A = self.activation.forward(Z, xp)
+                return layer.forward(A, out=out)
+            if self._fused_relu:
+                A = _fused.bias_relu(layer.forward(A, out=out, bias=False), layer.b)
+            else:
+                A = self.activation.forward(layer.forward(A, out=out), xp)
             if training:
                 self._hidden_A[l] = A
                 if self.dropouts[l] is not None:
@@ -142,16 +152,27 @@ class Network:
         """Fill ``self.grads`` from dZ_L, the gradient of the loss at the logits."""
         if not self._training:
             raise RuntimeError("backward needs a forward pass with training=True")
-        n = dZ.shape[0]
+        n, db_filled = dZ.shape[0], False
         for l in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[l]
+            out = self._buffer(self._dA, l - 1, n) if l > 0 else None
+            dA = layer.backward(dZ, out, input_grad=l > 0, bias_grad=not db_filled)
             if l == 0:
-                self.layers[0].backward(dZ, input_grad=False)
-                break
-            dA = self.layers[l].backward(dZ, out=self._buffer(self._dA, l - 1, n))
-            if self.dropouts[l - 1] is not None:
-                dA = self.dropouts[l - 1].backward(dA)
-            dZ = self.activation.backward(self._hidden_A[l - 1], dA, self.ops.xp)
-        return self.grads
+                return self.grads
+            dZ, db_filled = self._hidden_backward(l - 1, dA)
+
+    def _hidden_backward(self, l, dA):
+        """dZ_l = dA_l (through hidden layer l's dropout mask) * f'(Z_l), and
+        whether the intercept's gradient db_l was filled on the way."""
+        A, dropout = self._hidden_A[l], self.dropouts[l]
+        if self._fused_relu:
+            mask, rate = (
+                (None, 0.0) if dropout is None else (dropout.mask, dropout.rate)
+            )
+            return _fused.relu_backward(A, dA, self.layers[l].db, mask, rate), True
+        if dropout is not None:
+            dA = dropout.backward(dA)
+        return self.activation.backward(A, dA, self.ops.xp), False
 
     def _buffer(self, buffers, l, n):
         # NumPy's work buffer of layer l for a batch of n rows; other array

@@ -13,6 +13,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 numba = pytest.importorskip("numba")
 
@@ -173,7 +175,9 @@ def assert_same(expected, actual, dtype):
 
 
 @pytest.fixture(params=[1, 2], ids=lambda n: f"{n}thr")
-def threads(request):
+def threads(request, monkeypatch):
+    # chunks small enough that 2 threads really split the test's vectors
+    monkeypatch.setattr(_fused, "_MIN_CHUNK", 4096)
     yield _fused.set_num_threads(request.param)
     _fused.set_num_threads()
 
@@ -186,6 +190,7 @@ def threads(request):
 @pytest.mark.parametrize("kind", ["none", "l2", "elastic"])
 def test_rule_matches_numpy(rule, dtype, kind, threads):
     expected, actual = run_both(rule, 32769, dtype, kind)
+    assert _fused._n_chunks(actual[0]) == threads
     assert_same(expected, actual, dtype)
     assert not np.array_equal(actual[0], expected[0] * 0)  # it did move
 
@@ -273,6 +278,135 @@ def test_bad_input_is_refused(change, message):
         args["bounds"] = args["bounds"].astype(np.int64)
     with pytest.raises((ValueError, TypeError), match=message):
         _fused.adam(*args.values())
+
+
+# -- the layer kernels: the NumPy operations they replace, to the bit -----------
+
+
+def _batch(rng, n, w, dtype):
+    """Values of both signs with exact and signed zeros, infinities and a NaN."""
+    a = rng.standard_normal((n, w)).astype(dtype)
+    specials = np.array([0.0, -0.0, np.inf, -np.inf, np.nan], dtype)
+    flat = a.reshape(-1)
+    picks = rng.integers(0, flat.size, size=min(flat.size, 6))
+    flat[picks] = rng.choice(specials, size=picks.size)
+    return a
+
+
+def assert_bits(actual, expected):
+    # the same bits, signed zeros included; NaN where NumPy has NaN (the sign
+    # of a NaN is not specified by IEEE arithmetic, nor kept by NumPy)
+    assert actual.dtype == expected.dtype and actual.shape == expected.shape
+    if actual.dtype != bool:
+        nan = np.isnan(expected)
+        np.testing.assert_array_equal(np.isnan(actual), nan)
+        actual, expected = actual[~nan], expected[~nan]
+    np.testing.assert_array_equal(actual.view(np.uint8), expected.view(np.uint8))
+
+
+layer_shapes = st.tuples(
+    st.integers(1, 40), st.integers(1, 70), st.sampled_from([np.float32, np.float64])
+)
+
+
+@given(shape=layer_shapes, seed=st.integers(0, 2**16))
+@settings(max_examples=60, deadline=None)
+def test_bias_relu_is_numpy_add_then_maximum(shape, seed):
+    n, w, dtype = shape
+    rng = np.random.default_rng(seed)
+    Z, b = _batch(rng, n, w, dtype), _batch(rng, 1, w, dtype)[0]
+    with np.errstate(invalid="ignore"):
+        expected = Z + b
+        np.maximum(expected, 0, out=expected)
+        assert _fused.bias_relu(Z, b) is Z
+    # equal values, NaN where NumPy has NaN (the sign of a zero result may
+    # differ: NumPy's own SIMD and scalar loops disagree on maximum(-0, 0))
+    np.testing.assert_array_equal(Z, expected)
+
+
+@given(shape=layer_shapes, seed=st.integers(0, 2**16), rate=st.sampled_from([0.1, 0.5]))
+@settings(max_examples=60, deadline=None)
+def test_dropout_mask_is_numpy_compare_multiply_scale(shape, seed, rate):
+    n, w, dtype = shape
+    rng = np.random.default_rng(seed)
+    A, U = _batch(rng, n, w, dtype), rng.random((n, w), dtype=dtype)
+    expected_mask = U >= rate
+    expected = np.multiply(A, expected_mask)
+    expected *= 1.0 / (1.0 - rate)
+    mask, out = np.empty((n, w), dtype=bool), np.empty_like(A)
+    assert _fused.dropout_mask(A, U, rate, mask, out) is out
+    assert_bits(mask, expected_mask)
+    assert_bits(out, expected)
+    # U may be the output buffer, as the dropout layer draws into it
+    assert_bits(_fused.dropout_mask(A, U, rate, mask, U), expected)
+
+
+@given(
+    shape=layer_shapes,
+    seed=st.integers(0, 2**16),
+    rate=st.sampled_from([None, 0.2]),
+)
+@settings(max_examples=80, deadline=None)
+def test_relu_backward_is_mask_scale_relu_then_row_sum(shape, seed, rate):
+    n, w, dtype = shape
+    rng = np.random.default_rng(seed)
+    A = np.maximum(_batch(rng, n, w, dtype), 0)
+    dA = _batch(rng, n, w, dtype)
+    expected = dA.copy()
+    mask = None
+    with np.errstate(invalid="ignore"):
+        if rate is not None:  # Dropout.backward, then ReLU.backward
+            mask = rng.random((n, w)) >= rate
+            expected *= mask
+            expected *= 1.0 / (1.0 - rate)
+        np.multiply(expected, A > 0, out=expected)
+        expected_db = np.sum(expected, axis=0)
+        db = np.empty(w, dtype)
+        out = _fused.relu_backward(A, dA, db, mask, 0.0 if rate is None else rate)
+    assert out is dA
+    assert_bits(dA, expected)
+    assert_bits(db, expected_db)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_all_zero_columns_keep_numpy_signed_zero_sums(n):
+    # a column of -0.0 sums to +0.0: NumPy's sum starts from +0, not the first row
+    A = np.ones((n, 2))
+    dA = np.tile([-0.0, -1.0], (n, 1))
+    expected = np.sum(dA, axis=0)
+    db = np.empty(2)
+    _fused.relu_backward(A, dA, db)
+    assert_bits(db, expected)
+    assert not np.signbit(db[0])
+
+
+def _z(*shape, dtype=np.float64):
+    return np.zeros(shape, dtype)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: _fused.bias_relu(_z(3, 4), _z(5)), "b must be"),
+        (lambda: _fused.bias_relu(_z(3, 4).T, _z(3)), "C-contiguous"),
+        (lambda: _fused.bias_relu(_z(3, 4), _z(4, dtype=np.float32)), "b must be f"),
+        (lambda: _fused.relu_backward(_z(3, 4), _z(2, 4), _z(4)), "dA must have 3"),
+        (lambda: _fused.relu_backward(_z(3, 4), _z(3, 4), _z(3)), "db must be"),
+        (
+            lambda: _fused.relu_backward(_z(3, 4), _z(3, 4), _z(4), _z(3, 4), 0.5),
+            "mask must be bool",
+        ),
+        (
+            lambda: _fused.dropout_mask(
+                _z(3, 4), _z(3, 4), 0.5, _z(3, 4, dtype=bool), _z(3, 5)
+            ),
+            "out must be a C-contiguous 2-d array of width 4",
+        ),
+    ],
+)
+def test_layer_kernels_refuse_mismatched_arrays(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
 
 
 def test_threads_follow_the_blas_limit():

@@ -120,7 +120,7 @@ def reference_forward(network, X, masks):
 
 
 def dropout_masks(network):
-    return [None if d is None else d._mask.copy() for d in network.dropouts]
+    return [None if d is None else d.mask.copy() for d in network.dropouts]
 
 
 # ---------------------------------------------------------- gradient check

@@ -204,6 +204,7 @@ def _check(params, grads, states, c, n_coefs, bounds, l1, l2):
 
 
 _NO_MASK = np.zeros((0, 0), dtype=bool)
+_NO_WEIGHTS = np.zeros(0)
 
 
 def bias_relu(Z, b):
@@ -247,6 +248,25 @@ def relu_backward(A, dA, db, mask=None, rate=0.0):
     scale = A.dtype.type(1.0 / (1.0 - rate))
     _get()["relu_backward"](A, dA, mask, scale, db)
     return dA
+
+
+def softmax_cross_entropy(Z, Y, sample_weight, B):
+    """(loss, dZ) of the softmax head for the logits ``Z`` (left as they are).
+
+    loss = -sum_i w_i sum_k Y_ik log P_ik / B and dZ = (P - Y) w / B, as
+    ``SoftmaxCrossEntropy.value_and_grad`` computes them; exp and log are
+    the C library's (NumPy has its own SIMD ones), so the two agree within
+    a few units in the last place, not to the bit.
+    """
+    _check_rows(Z, Z.shape[1], "Z")
+    _check_rows(Y, Z.shape[1], "Y", Z.shape[0])
+    if sample_weight is None:
+        sample_weight = _NO_WEIGHTS
+    else:
+        _check_vector(sample_weight, Z.shape[0], "sample_weight", sample_weight.dtype)
+    dZ = np.empty_like(Z)
+    total = _get()["softmax_cross_entropy"](Z, Y, sample_weight, 1.0 / B, dZ)
+    return total / B, dZ
 
 
 def _check_rows(a, width, name, n_rows=None, dtype=None):
@@ -316,6 +336,12 @@ def _get():
     if _kernels is None:
         from . import _fused_kernels
 
-        names = ("update", "bias_relu", "dropout_mask", "relu_backward")
+        names = (
+            "update",
+            "bias_relu",
+            "dropout_mask",
+            "relu_backward",
+            "softmax_cross_entropy",
+        )
         _kernels = {name: getattr(_fused_kernels, name) for name in names}
     return _kernels

@@ -204,3 +204,36 @@ def relu_backward(A, dA, mask, scale, db):
                 db[j] = zero
         for j in range(d.shape[0]):
             db[j] = db[j] + d[j]
+
+
+@_jit()
+def softmax_cross_entropy(Z, Y, w, inv_B, dZ):
+    """The softmax head of a batch, one pass over each row of logits Z.
+
+    dZ = (P - Y) * w_i / B (w_i = 1 when ``w`` is empty; dZ may be Z),
+    with log P = (Z - max) - log(sum(exp(Z - max))) (no overflow, never
+    log(0)); returns sum_i w_i * (-sum_k Y_ik log P_ik), accumulated in
+    float64 (the caller divides by B). exp and log are the C library's, so
+    values can differ from NumPy's SIMD ones in the last place.
+    """
+    weighted = w.shape[0] > 0
+    total = 0.0
+    for i in range(Z.shape[0]):
+        z, y, d = Z[i], Y[i], dZ[i]
+        top = z[0]
+        for j in range(1, z.shape[0]):
+            if z[j] > top:
+                top = z[j]
+        s = z[0] - z[0]
+        for j in range(z.shape[0]):
+            s += np.exp(z[j] - top)
+        lse = np.log(s)
+        wi = w[i] if weighted else 1.0
+        scale = wi * inv_B
+        row = 0.0
+        for j in range(z.shape[0]):
+            log_p = (z[j] - top) - lse
+            row += y[j] * log_p
+            d[j] = (np.exp(log_p) - y[j]) * scale
+        total -= wi * row
+    return total

@@ -42,6 +42,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from skmlp import ScratchLogisticNet, ScratchMLPClassifier
+from skmlp._core import losses
 
 torch = pytest.importorskip("torch")
 xps = pytest.importorskip("array_api_strict")
@@ -216,8 +217,11 @@ def _namespace_results(case, name):
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_strict_equals_numpy_exactly(case):
+def test_strict_equals_numpy_exactly(case, monkeypatch):
     """array-api-strict (both its devices) computes NumPy's numbers, bit for bit."""
+    # with NumPy's own exp and log: the fused softmax head (the fast extra)
+    # takes the C library's, equal within rounding only (test_fast_path.py)
+    monkeypatch.setattr(losses, "FUSED_SOFTMAX", False)
     ref, ref_arrays = _namespace_results(case, "numpy")
     for name in ("strict", "strict-device1"):
         est, arrays = _namespace_results(case, name)

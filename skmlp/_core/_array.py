@@ -12,6 +12,8 @@ The core never imports scikit-learn: the estimator finds the namespace and
 the device of its input and hands them over as an ``ArrayOps``.
 """
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -73,16 +75,21 @@ class ArrayOps:
             return _torch_generator(int(rng.integers(2**63 - 1)), self.device)
         return rng
 
-    def uniform(self, rng, shape, dtype, out=None):
-        """Uniforms in [0, 1) of ``dtype``, into ``out`` with NumPy."""
-        if self.numpy:
-            return rng.random(shape, dtype=dtype, out=out)
+    def keep_mask(self, rng, shape, rate, dtype):
+        """Dropout's keep mask, U >= rate with U uniform in [0, 1) of ``dtype``.
+
+        A NumPy ``Generator`` draws it with :func:`keep_bits` (then sent to
+        the device); a ``torch.Generator`` with ``torch.rand`` on the device.
+        """
         if isinstance(rng, np.random.Generator):
-            host = rng.random(shape, dtype=_numpy_dtype(dtype, self.xp))
-            return self.asarray(host, dtype=dtype)
+            dtype = _numpy_dtype(dtype, self.xp)
+            bits, threshold = keep_bits(rng, math.prod(shape), rate, dtype)
+            mask = (bits >= threshold).reshape(shape)
+            return mask if self.numpy else self.asarray(mask)
         import torch
 
-        return torch.rand(shape, generator=rng, dtype=dtype, device=self.device)
+        U = torch.rand(shape, generator=rng, dtype=dtype, device=self.device)
+        return U >= rate
 
     # -- element-wise helpers with NumPy's out= ---------------------------------
 
@@ -156,7 +163,36 @@ def rows(a, index):
 
 
 def _numpy_dtype(dtype, xp):
-    return np.float32 if dtype == xp.float32 else np.float64
+    if isinstance(dtype, np.dtype) or xp is np:
+        return np.dtype(dtype)
+    return np.dtype(np.float32 if dtype == xp.float32 else np.float64)
+
+
+def keep_bits(rng, n, rate, dtype):
+    """Random bits for n dropout keep decisions, and the threshold to reach.
+
+    ``bits[k] >= threshold`` exactly when the uniform that NumPy's
+    ``rng.random(dtype=dtype)`` makes of the same bits is >= ``rate``:
+    a float64 uniform is the top 53 bits of a raw 64-bit output times 2**-53
+    (one output each), a float32 uniform the top 24 bits of a 32-bit half
+    times 2**-24 (two per output, the low half first). Comparing integers
+    skips the conversion to floating point, and float32 masks take half as
+    many raw outputs as float64 ones. Each call starts on a fresh output.
+    """
+    generator = rng.bit_generator
+    if dtype == np.float32:
+        raw = generator.random_raw((n + 1) // 2)
+        if np.little_endian:
+            bits = raw.view(np.uint32)[:n]
+        else:  # the low half first, wherever the bytes lie
+            halves = np.stack([raw & 0xFFFFFFFF, raw >> 32], axis=1)
+            bits = halves.astype(np.uint32).reshape(-1)[:n]
+        # U >= r  <=>  (bits >> 8) >= ceil(r 2**24)  <=>  bits >= that << 8
+        smallest = math.ceil(float(np.float32(rate)) * 2.0**24) << 8
+        return bits, np.uint32(min(smallest, 2**32 - 1))
+    bits = generator.random_raw(n)
+    smallest = math.ceil(float(rate) * 2.0**53) << 11
+    return bits, np.uint64(min(smallest, 2**64 - 1))
 
 
 def to_numpy(a, xp=None):

@@ -215,19 +215,22 @@ def bias_relu(Z, b):
     return Z
 
 
-def dropout_mask(A, U, rate, mask, out):
-    """mask = U >= rate;  out = A * mask * (1 / (1 - rate)); returns ``out``.
+def dropout_mask(A, bits, threshold, rate, mask, out):
+    """mask = bits >= threshold;  out = A * mask * (1 / (1 - rate)); returns ``out``.
 
-    ``U`` holds the uniform draws (it may be ``out``); ``mask`` is a boolean
-    buffer of A's shape. ``rate`` is compared, and the scale applied, in A's
-    dtype, as NumPy does with a Python float.
+    ``bits`` and ``threshold`` come from ``_array.keep_bits`` (one value per
+    element of A, row-major); ``mask`` is a boolean buffer of A's shape. The
+    scale is applied in A's dtype, as NumPy does with a Python float.
     """
     _check_rows(A, A.shape[1], "A")
     _check_rows(mask, A.shape[1], "mask", A.shape[0], np.bool_)
-    for name, a in (("U", U), ("out", out)):
-        _check_rows(a, A.shape[1], name, A.shape[0], A.dtype)
-    dtype = A.dtype.type
-    _get()["dropout_mask"](A, U, dtype(rate), dtype(1.0 / (1.0 - rate)), mask, out)
+    _check_rows(out, A.shape[1], "out", A.shape[0], A.dtype)
+    if bits.ndim != 1 or bits.shape[0] < A.size or bits.dtype != threshold.dtype:
+        raise ValueError(
+            "bits must be a 1-d array of A.size values of the threshold's type."
+        )
+    scale = A.dtype.type(1.0 / (1.0 - rate))
+    _get()["dropout_mask"](A, bits, threshold, scale, mask, out)
     return out
 
 

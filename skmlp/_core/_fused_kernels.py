@@ -167,14 +167,15 @@ def bias_relu(Z, b, zero):
 
 
 @_jit()
-def dropout_mask(A, U, rate, scale, mask, out):
-    """mask = U >= rate;  out = (A * mask) * scale  (U may be ``out``)."""
+def dropout_mask(A, bits, threshold, scale, mask, out):
+    """mask = bits >= threshold (flat, row-major);  out = (A * mask) * scale."""
     zero = scale - scale
     one = zero + 1
+    w = A.shape[1]
     for i in range(A.shape[0]):
-        a, u, m, o = A[i], U[i], mask[i], out[i]
-        for j in range(a.shape[0]):
-            keep = u[j] >= rate
+        a, m, o, b = A[i], mask[i], out[i], bits[i * w : (i + 1) * w]
+        for j in range(w):
+            keep = b[j] >= threshold
             m[j] = keep
             o[j] = (a[j] * (one if keep else zero)) * scale
 

@@ -134,11 +134,12 @@ class Network:
         self._training = training
         last = len(self.layers) - 1
         A, xp = X, self.ops.xp
+        fused = self._fused_relu and X.dtype == self.dtype  # else NumPy promotes
         for l, layer in enumerate(self.layers):
             out = self._buffer(self._Z, l, n) if training else None
             if l == last:
                 return layer.forward(A, out=out)
-            if self._fused_relu:
+            if fused:
                 A = _fused.bias_relu(layer.forward(A, out=out, bias=False), layer.b)
             else:
                 A = self.activation.forward(layer.forward(A, out=out), xp)

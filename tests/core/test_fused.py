@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 numba = pytest.importorskip("numba")
 
 from skmlp._core import _fused, _fused_kernels  # noqa: E402
+from skmlp._core._array import keep_bits  # noqa: E402
 from skmlp._core.penalties import ElasticNet  # noqa: E402
 
 MAXULP = {np.float64: 2, np.float32: 4}
@@ -326,19 +327,29 @@ def test_bias_relu_is_numpy_add_then_maximum(shape, seed):
 
 @given(shape=layer_shapes, seed=st.integers(0, 2**16), rate=st.sampled_from([0.1, 0.5]))
 @settings(max_examples=60, deadline=None)
-def test_dropout_mask_is_numpy_compare_multiply_scale(shape, seed, rate):
+def test_dropout_mask_is_numpy_uniform_compare_multiply_scale(shape, seed, rate):
     n, w, dtype = shape
-    rng = np.random.default_rng(seed)
-    A, U = _batch(rng, n, w, dtype), rng.random((n, w), dtype=dtype)
+    A = _batch(np.random.default_rng(seed), n, w, dtype)
+    # the keep bits make the masks that rng.random's uniforms make
+    U = np.random.default_rng(seed + 1).random((n, w), dtype=dtype)
+    bits, threshold = keep_bits(np.random.default_rng(seed + 1), n * w, rate, dtype)
     expected_mask = U >= rate
     expected = np.multiply(A, expected_mask)
     expected *= 1.0 / (1.0 - rate)
     mask, out = np.empty((n, w), dtype=bool), np.empty_like(A)
-    assert _fused.dropout_mask(A, U, rate, mask, out) is out
+    assert _fused.dropout_mask(A, bits, threshold, rate, mask, out) is out
     assert_bits(mask, expected_mask)
     assert_bits(out, expected)
-    # U may be the output buffer, as the dropout layer draws into it
-    assert_bits(_fused.dropout_mask(A, U, rate, mask, U), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rate", [0.0, 1e-9, 0.25, 1 - 1e-9])
+def test_keep_bits_threshold_is_the_rate_in_the_uniforms_grid(dtype, rate):
+    n = 20_001  # odd: the last float32 half of a raw output is left unused
+    bits, threshold = keep_bits(np.random.default_rng(7), n, rate, dtype)
+    U = np.random.default_rng(7).random(n, dtype=dtype)
+    assert bits.shape == (n,)
+    np.testing.assert_array_equal(bits >= threshold, U >= rate)
 
 
 @given(
@@ -398,9 +409,25 @@ def _z(*shape, dtype=np.float64):
         ),
         (
             lambda: _fused.dropout_mask(
-                _z(3, 4), _z(3, 4), 0.5, _z(3, 4, dtype=bool), _z(3, 5)
+                _z(3, 4),
+                _z(12, dtype=np.uint64),
+                np.uint64(1),
+                0.5,
+                _z(3, 4, dtype=bool),
+                _z(3, 5),
             ),
             "out must be a C-contiguous 2-d array of width 4",
+        ),
+        (
+            lambda: _fused.dropout_mask(
+                _z(3, 4),
+                _z(11, dtype=np.uint64),
+                np.uint64(1),
+                0.5,
+                _z(3, 4, dtype=bool),
+                _z(3, 4),
+            ),
+            "bits must be a 1-d array of A.size",
         ),
     ],
 )

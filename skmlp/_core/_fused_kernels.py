@@ -211,11 +211,12 @@ def relu_backward(A, dA, mask, scale, db):
 def softmax_cross_entropy(Z, Y, w, inv_B, dZ):
     """The softmax head of a batch, one pass over each row of logits Z.
 
-    dZ = (P - Y) * w_i / B (w_i = 1 when ``w`` is empty; dZ may be Z),
-    with log P = (Z - max) - log(sum(exp(Z - max))) (no overflow, never
-    log(0)); returns sum_i w_i * (-sum_k Y_ik log P_ik), accumulated in
-    float64 (the caller divides by B). exp and log are the C library's, so
-    values can differ from NumPy's SIMD ones in the last place.
+    dZ = (P - Y) * w_i / B (w_i = 1 when ``w`` is empty; dZ is not Z), with
+    P = e / sum(e), e = exp(Z - max) (no overflow); returns
+    sum_i w_i * (-sum_k Y_ik log P_ik), log P = (Z - max) - log(sum(e))
+    (never log(0)), accumulated in float64; the caller divides by B. One exp
+    per logit; exp and log are the C library's, so values can differ from
+    NumPy's in the last place.
     """
     weighted = w.shape[0] > 0
     total = 0.0
@@ -227,14 +228,15 @@ def softmax_cross_entropy(Z, Y, w, inv_B, dZ):
                 top = z[j]
         s = z[0] - z[0]
         for j in range(z.shape[0]):
-            s += np.exp(z[j] - top)
+            e = np.exp(z[j] - top)
+            d[j] = e
+            s += e
         lse = np.log(s)
         wi = w[i] if weighted else 1.0
         scale = wi * inv_B
         row = 0.0
         for j in range(z.shape[0]):
-            log_p = (z[j] - top) - lse
-            row += y[j] * log_p
-            d[j] = (np.exp(log_p) - y[j]) * scale
+            row += y[j] * ((z[j] - top) - lse)
+            d[j] = (d[j] / s - y[j]) * scale
         total -= wi * row
     return total

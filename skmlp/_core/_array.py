@@ -67,10 +67,13 @@ class ArrayOps:
     def random_generator(self, seed):
         """A generator of uniforms on this device, seeded by ``seed`` (a list of ints).
 
-        NumPy draws with its ``Generator``; PyTorch with a ``torch.Generator``
-        on the arrays' device; any other namespace draws on the host.
+        NumPy draws with a ``Generator`` over SFC64 (the fastest of NumPy's
+        bit generators here: a third less time per raw word than PCG64, and
+        the masks take nothing else from it); PyTorch with a
+        ``torch.Generator`` on the arrays' device; any other namespace draws
+        on the host, as NumPy does.
         """
-        rng = np.random.default_rng(seed)
+        rng = np.random.Generator(np.random.SFC64(seed))
         if "torch" in getattr(self.xp, "__name__", ""):
             return _torch_generator(int(rng.integers(2**63 - 1)), self.device)
         return rng

@@ -143,10 +143,13 @@ class _Batches:
         X = data.X
         n = X.shape[0]
         self.order = np.arange(n)
-        self._Xb = None
+        self._buffers = None
         if shuffle and ops.numpy and not sp.issparse(X):
-            # one reused buffer instead of a fresh copy of X[idx] per batch
-            self._Xb = np.empty((min(batch_size, n), X.shape[1]), dtype=X.dtype)
+            # reused buffers instead of fresh copies of X[idx] and Y[idx] per batch
+            size = min(batch_size, n)
+            self._buffers = [
+                np.empty((size, *a.shape[1:]), a.dtype) for a in (X, data.Y)
+            ]
 
     def __iter__(self):
         X, Y, sw = self.data.X, self.data.Y, self.data.sample_weight
@@ -165,8 +168,11 @@ class _Batches:
         if sp.issparse(X):
             return X[idx], Y[idx], None if sw is None else sw[idx]
         if self.ops.numpy:
-            Xb = self.ops.take_rows(X, idx, self._Xb[: idx.size])
-            return Xb, Y[idx], None if sw is None else sw[idx]
+            Xb, Yb = (
+                self.ops.take_rows(a, idx, b[: idx.size])
+                for a, b in zip((X, Y), self._buffers)
+            )
+            return Xb, Yb, None if sw is None else sw[idx]
         xp, idx = self.ops.xp, self.ops.asarray(idx)  # to the device, once
         wb = None if sw is None else xp.take(sw, idx, axis=0)
         return self.ops.take_rows(X, idx, None), xp.take(Y, idx, axis=0), wb

@@ -342,12 +342,15 @@ def test_dropout_mask_is_numpy_uniform_compare_multiply_scale(shape, seed, rate)
     assert_bits(out, expected)
 
 
+@pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.SFC64])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("rate", [0.0, 1e-9, 0.25, 1 - 1e-9])
-def test_keep_bits_threshold_is_the_rate_in_the_uniforms_grid(dtype, rate):
+def test_keep_bits_threshold_is_the_rate_in_the_uniforms_grid(
+    dtype, rate, bit_generator
+):
     n = 20_001  # odd: the last float32 half of a raw output is left unused
-    bits, threshold = keep_bits(np.random.default_rng(7), n, rate, dtype)
-    U = np.random.default_rng(7).random(n, dtype=dtype)
+    bits, threshold = keep_bits(np.random.Generator(bit_generator(7)), n, rate, dtype)
+    U = np.random.Generator(bit_generator(7)).random(n, dtype=dtype)
     assert bits.shape == (n,)
     np.testing.assert_array_equal(bits >= threshold, U >= rate)
 

@@ -173,3 +173,27 @@ def test_device_contender_reports_instead_of_crashing(mixed):
 def test_array_api_contender_needs_a_device(bench):
     with pytest.raises(SystemExit):
         bench.main(["--quick", "--contenders", "skmlp-torch"])
+
+
+def test_step_phases_time_the_calls_of_a_step():
+    phases = _load("skmlp_bench_phases", RUN.parent / "step_phases.py")
+    figures = phases.main(["adam-256x256-f32", "--quick"])
+    assert figures["steps"] == 10  # 2000 rows in batches of 200, one epoch
+    step = figures["step"]
+    # the products run inside every step, and no phase outlasts the step
+    assert 0 < figures["ArrayOps.matmul"] < step
+    assert 0 < figures["ArrayOps.matmul_into"] < step
+    # the batch gather runs outside the step, the other phases inside it one
+    # after the other -- but for one forward pass after the epoch (the check
+    # that the kept weights give finite outputs), a 1/10 step here
+    inside = [
+        v
+        for k, v in figures.items()
+        if k not in ("steps", "step", "ArrayOps.take_rows")
+    ]
+    assert sum(inside) <= 1.1 * step
+    # the timers are gone afterwards
+    from skmlp._core import _array
+
+    assert _array.ArrayOps.matmul.__name__ == "matmul"
+    assert not hasattr(_array.ArrayOps.matmul, "__wrapped__")

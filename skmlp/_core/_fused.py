@@ -1,9 +1,11 @@
 """Fused element-wise kernels of the minibatch step (optional, needs numba).
 
 The NumPy update rules in ``optimizers.py`` take a dozen passes over the
-parameters per step; each kernel here is one pass, with the elastic-net
-penalty's gradient folded in, split into contiguous chunks over as many
-threads as the BLAS may use (:func:`set_num_threads`; the caller's thread
+parameters per step; each update kernel here is one pass, with the
+elastic-net penalty's gradient folded in; the layer kernels fuse the
+element-wise work around a ReLU layer's products, and the softmax head's.
+Large enough work is split into contiguous chunks over as many threads as
+the BLAS may use (:func:`set_num_threads`; the caller's thread
 plus a small pool whose idle threads block, never spin: numba's OpenMP pool
 spins and fought the BLAS threads on 2 cores). Install with the ``fast``
 extra (``pip install skmlp[fast]``).
@@ -34,12 +36,16 @@ import threading
 
 import numpy as np
 
-# contiguous elements per parallel task at least. Below this a chunk costs more
-# to hand to a thread than it saves: on the benchmark machine (2 cores) an
-# Adam step over 270k float32 parameters took 1.6-1.9x longer split in two
-# than on one thread (the BLAS's idle workers spin between the products), and
-# the floor's own pass chose one thread for every row under 1M parameters
+# elements per parallel task at least. Below this a chunk costs more to hand
+# to a thread than it saves: on the benchmark machine (2 virtual cores) a
+# round trip to a sleeping pool thread took 70-215 us, an Adam step over 270k
+# float32 parameters took 1.6-1.9x longer split in two than on one thread,
+# and the floor's own pass chose one thread for every row under 1M
+# parameters. The layer kernels split later still: on the (1024, 1024) row
+# (batch 512, 2 threads) splitting them in two took 1.2-2.5x longer than one
+# thread, so here they split only from 1M elements per thread
 _MIN_CHUNK = 2**19
+_MIN_LAYER_CHUNK = 2**20
 
 _kernels = None
 # the update kernel's rules (as _fused_kernels numbers them; it is imported
@@ -211,7 +217,9 @@ def bias_relu(Z, b):
     """Z = maximum(Z + b, 0), in place; returns Z."""
     _check_rows(Z, Z.shape[1], "Z")
     _check_vector(b, Z.shape[1], "b", Z.dtype)
-    _get()["bias_relu"](Z, b, Z.dtype.type(0))
+    n, zero = Z.shape[0], Z.dtype.type(0)
+    nc = _n_chunks(Z.size, n, _MIN_LAYER_CHUNK)  # rows to each thread
+    _split(_get()["bias_relu"], n, nc, lambda lo, hi: (Z, b, zero, lo, hi))
     return Z
 
 
@@ -230,7 +238,13 @@ def dropout_mask(A, bits, threshold, rate, mask, out):
             "bits must be a 1-d array of A.size values of the threshold's type."
         )
     scale = A.dtype.type(1.0 / (1.0 - rate))
-    _get()["dropout_mask"](A, bits, threshold, scale, mask, out)
+    n, kernel = A.shape[0], _get()["dropout_mask"]
+    nc = _n_chunks(A.size, n, _MIN_LAYER_CHUNK)  # rows to each thread
+
+    def arguments(lo, hi):
+        return A, bits, threshold, scale, mask, out, lo, hi
+
+    _split(kernel, n, nc, arguments)
     return out
 
 
@@ -249,7 +263,11 @@ def relu_backward(A, dA, db, mask=None, rate=0.0):
     else:
         _check_rows(mask, A.shape[1], "mask", A.shape[0], np.bool_)
     scale = A.dtype.type(1.0 / (1.0 - rate))
-    _get()["relu_backward"](A, dA, mask, scale, db)
+    # columns to each thread: every column's sum still runs over the rows in order
+    w = A.shape[1]
+    nc = _n_chunks(A.size, w, _MIN_LAYER_CHUNK)
+    kernel = _get()["relu_backward"]
+    _split(kernel, w, nc, lambda lo, hi: (A, dA, mask, scale, db, lo, hi))
     return dA
 
 
@@ -290,19 +308,24 @@ def _check_vector(a, size, name, dtype):
 
 
 def _run(params, *args):
-    """The rule's kernel on nc contiguous chunks: the caller's thread takes the
-    first, pool threads the others (the kernels release the GIL)."""
-    kernel = _get()["update"]
+    """The update kernel over the flat vectors, split into contiguous chunks."""
     n = params.shape[0]
-    nc = _n_chunks(params)
+    nc = _n_chunks(n, n)
+    return _split(_get()["update"], n, nc, lambda lo, hi: (params, *args, (lo, hi)))
+
+
+def _split(kernel, n, nc, arguments):
+    """``kernel(*arguments(lo, hi))`` on nc contiguous ranges of [0, n): the
+    caller's thread takes the first, pool threads the others (the kernels
+    release the GIL); True when every call returned True."""
     if nc == 1:
-        return kernel(params, *args, (0, n))
+        return kernel(*arguments(0, n))
     pool = _pool(nc - 1)
     rest = [
-        pool.submit(kernel, params, *args, (t * n // nc, (t + 1) * n // nc))
+        pool.submit(kernel, *arguments(t * n // nc, (t + 1) * n // nc))
         for t in range(1, nc)
     ]
-    ok = kernel(params, *args, (0, n // nc))
+    ok = kernel(*arguments(0, n // nc))
     return all([f.result() for f in rest]) and ok
 
 
@@ -329,9 +352,10 @@ def _bounds_ok(ok, bounds, params):
         )
 
 
-def _n_chunks(params):
-    # one contiguous chunk per thread, none under _MIN_CHUNK elements
-    return max(1, min(_n_threads(), params.shape[0] // _MIN_CHUNK))
+def _n_chunks(n_elements, n_parts, min_chunk=None):
+    # one chunk per thread, none under min_chunk elements, at most n_parts
+    min_chunk = _MIN_CHUNK if min_chunk is None else min_chunk
+    return max(1, min(_n_threads(), n_elements // min_chunk, n_parts))
 
 
 def _get():

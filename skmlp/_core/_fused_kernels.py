@@ -1,10 +1,12 @@
 """The numba kernels behind ``_fused`` (importing this module imports numba).
 
-Every kernel is serial and releases the GIL; ``_fused`` spreads the update
-rules over threads, one contiguous chunk [lo, hi) each. The layer kernels
-(bias and ReLU, ReLU's backward with the dropout mask and the bias gradient,
-the dropout mask) run on the caller's thread: at minibatch sizes a wake-up
-of a pool thread costs about what the kernel does. numba's own thread
+Every kernel is serial, works on a range [lo, hi) and releases the GIL;
+``_fused`` spreads the ranges over threads where they are large enough: the
+update rules by contiguous chunks of the flat vectors, bias + ReLU and the
+dropout mask by rows, ReLU's backward by columns (each column's sum then
+runs over the rows in order, on one thread). At minibatch sizes of a few
+hundred units per layer everything stays on the caller's thread: waking a
+pool thread costs about what the kernel does. numba's own thread
 pools are not used: its default (GNU OpenMP) keeps idle workers spinning,
 and on 2 cores they fought the BLAS threads between the matrix products.
 See ``_fused`` for the arithmetic and the penalty ranges.
@@ -156,10 +158,10 @@ def update(p, gr, s1, s2, c, pen, rule, span):
 
 
 @_jit()
-def bias_relu(Z, b, zero):
-    """Z = maximum(Z + b, 0) in place, NaN kept, as NumPy's maximum (whose
-    SIMD loops give +0 for -0: so does this)."""
-    for i in range(Z.shape[0]):
+def bias_relu(Z, b, zero, lo, hi):
+    """Rows [lo, hi) of Z = maximum(Z + b, 0) in place, NaN kept, as NumPy's
+    maximum (whose SIMD loops give +0 for -0: so does this)."""
+    for i in range(lo, hi):
         row = Z[i]
         for j in range(row.shape[0]):
             z = row[j] + b[j]
@@ -167,12 +169,13 @@ def bias_relu(Z, b, zero):
 
 
 @_jit()
-def dropout_mask(A, bits, threshold, scale, mask, out):
-    """mask = bits >= threshold (flat, row-major);  out = (A * mask) * scale."""
+def dropout_mask(A, bits, threshold, scale, mask, out, lo, hi):
+    """Rows [lo, hi) of mask = bits >= threshold (flat, row-major) and
+    out = (A * mask) * scale."""
     zero = scale - scale
     one = zero + 1
     w = A.shape[1]
-    for i in range(A.shape[0]):
+    for i in range(lo, hi):
         a, m, o, b = A[i], mask[i], out[i], bits[i * w : (i + 1) * w]
         for j in range(w):
             keep = b[j] >= threshold
@@ -181,30 +184,29 @@ def dropout_mask(A, bits, threshold, scale, mask, out):
 
 
 @_jit()
-def relu_backward(A, dA, mask, scale, db):
-    """dA = dA * [A > 0] in place (first dA = (dA * mask) * scale when ``mask``
-    has rows: the dropout layer's backward); db = the sum of dA's rows, from
-    +0 in row order, as NumPy's ``sum(axis=0)``."""
+def relu_backward(A, dA, mask, scale, db, lo, hi):
+    """Columns [lo, hi) of dA = dA * [A > 0] in place (first dA = (dA * mask)
+    * scale when ``mask`` has rows: the dropout layer's backward) and of db =
+    the sum of dA's rows, from +0 in row order, as NumPy's ``sum(axis=0)``."""
     zero = scale - scale
     one = zero + 1
     dropout = mask.shape[0] > 0
+    for j in range(lo, hi):
+        db[j] = zero
     for i in range(dA.shape[0]):
-        a, d = A[i], dA[i]
+        a, d, s = A[i, lo:hi], dA[i, lo:hi], db[lo:hi]
         # multiplied by 1 or 0 (NumPy multiplies by the boolean): a select of
         # the product, not of the value, is what LLVM vectorises
         if dropout:
-            m = mask[i]
+            m = mask[i, lo:hi]
             for j in range(d.shape[0]):
                 x = (d[j] * (one if m[j] else zero)) * scale
                 d[j] = x * (one if a[j] > zero else zero)
         else:
             for j in range(d.shape[0]):
                 d[j] = d[j] * (one if a[j] > zero else zero)
-        if i == 0:
-            for j in range(d.shape[0]):
-                db[j] = zero
         for j in range(d.shape[0]):
-            db[j] = db[j] + d[j]
+            s[j] = s[j] + d[j]
 
 
 @_jit()

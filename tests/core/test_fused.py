@@ -191,7 +191,7 @@ def threads(request, monkeypatch):
 @pytest.mark.parametrize("kind", ["none", "l2", "elastic"])
 def test_rule_matches_numpy(rule, dtype, kind, threads):
     expected, actual = run_both(rule, 32769, dtype, kind)
-    assert _fused._n_chunks(actual[0]) == threads
+    assert _fused._n_chunks(actual[0].size, actual[0].size) == threads
     assert_same(expected, actual, dtype)
     assert not np.array_equal(actual[0], expected[0] * 0)  # it did move
 
@@ -380,6 +380,41 @@ def test_relu_backward_is_mask_scale_relu_then_row_sum(shape, seed, rate):
     assert out is dA
     assert_bits(dA, expected)
     assert_bits(db, expected_db)
+
+
+@pytest.mark.parametrize("shape", [(7, 5), (64, 33), (3, 40)])
+def test_layer_kernels_split_over_threads_give_the_same_bits(shape, monkeypatch):
+    # bias + ReLU and the mask by rows, ReLU's backward by columns: the same
+    # numbers as one thread (each column's sum still runs over the rows in order)
+    n, w = shape
+    rng = np.random.default_rng(11)
+    Z, b = _batch(rng, n, w, np.float32), _batch(rng, 1, w, np.float32)[0]
+    A = np.maximum(_batch(rng, n, w, np.float32), 0)
+    dA = _batch(rng, n, w, np.float32)
+    bits, threshold = keep_bits(np.random.default_rng(3), n * w, 0.3, np.float32)
+    mask = rng.random((n, w)) >= 0.3
+
+    def run_all():
+        z, d, db = Z.copy(), dA.copy(), np.empty(w, np.float32)
+        m, out = np.empty((n, w), bool), np.empty((n, w), np.float32)
+        with np.errstate(invalid="ignore"):
+            _fused.bias_relu(z, b)
+            _fused.dropout_mask(A, bits, threshold, 0.3, m, out)
+            _fused.relu_backward(A, d, db, mask, 0.3)
+        return z, m, out, d, db
+
+    serial = run_all()
+    monkeypatch.setattr(_fused, "_MIN_LAYER_CHUNK", 4)
+    try:
+        assert _fused.set_num_threads(3) >= 2 or os.cpu_count() == 1
+        assert _fused._n_chunks(n * w, min(n, w), _fused._MIN_LAYER_CHUNK) > 1 or (
+            os.cpu_count() == 1
+        )
+        split = run_all()
+    finally:
+        _fused.set_num_threads()
+    for one, many in zip(serial, split, strict=True):
+        assert_bits(many, one)
 
 
 @pytest.mark.parametrize("n", [1, 3])

@@ -204,8 +204,9 @@ def _check(params, grads, states, c, n_coefs, bounds, l1, l2):
 
 
 # ---------------------------------------------------------------------------
-# The element-wise pieces of a dense layer, on the caller's thread, for
-# C-contiguous (n, w) batches; each equals the NumPy operations it replaces.
+# The element-wise pieces of a dense layer, for C-contiguous (n, w) batches:
+# on the caller's thread, or split by rows or columns from _MIN_LAYER_CHUNK
+# elements per thread; each equals the NumPy operations it replaces.
 # ---------------------------------------------------------------------------
 
 
@@ -240,11 +241,7 @@ def dropout_mask(A, bits, threshold, rate, mask, out):
     scale = A.dtype.type(1.0 / (1.0 - rate))
     n, kernel = A.shape[0], _get()["dropout_mask"]
     nc = _n_chunks(A.size, n, _MIN_LAYER_CHUNK)  # rows to each thread
-
-    def arguments(lo, hi):
-        return A, bits, threshold, scale, mask, out, lo, hi
-
-    _split(kernel, n, nc, arguments)
+    _split(kernel, n, nc, lambda lo, hi: (A, bits, threshold, scale, mask, out, lo, hi))
     return out
 
 

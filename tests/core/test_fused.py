@@ -433,6 +433,12 @@ def _z(*shape, dtype=np.float64):
     return np.zeros(shape, dtype)
 
 
+def _mask_of_3x4(n_bits, out_width):
+    bits, threshold = _z(n_bits, dtype=np.uint64), np.uint64(1)
+    mask, out = _z(3, 4, dtype=bool), _z(3, out_width)
+    return _fused.dropout_mask(_z(3, 4), bits, threshold, 0.5, mask, out)
+
+
 @pytest.mark.parametrize(
     "call, message",
     [
@@ -445,28 +451,8 @@ def _z(*shape, dtype=np.float64):
             lambda: _fused.relu_backward(_z(3, 4), _z(3, 4), _z(4), _z(3, 4), 0.5),
             "mask must be bool",
         ),
-        (
-            lambda: _fused.dropout_mask(
-                _z(3, 4),
-                _z(12, dtype=np.uint64),
-                np.uint64(1),
-                0.5,
-                _z(3, 4, dtype=bool),
-                _z(3, 5),
-            ),
-            "out must be a C-contiguous 2-d array of width 4",
-        ),
-        (
-            lambda: _fused.dropout_mask(
-                _z(3, 4),
-                _z(11, dtype=np.uint64),
-                np.uint64(1),
-                0.5,
-                _z(3, 4, dtype=bool),
-                _z(3, 4),
-            ),
-            "bits must be a 1-d array of A.size",
-        ),
+        (lambda: _mask_of_3x4(n_bits=12, out_width=5), "out must be a C-contiguous"),
+        (lambda: _mask_of_3x4(n_bits=11, out_width=4), "bits must be a 1-d array"),
     ],
 )
 def test_layer_kernels_refuse_mismatched_arrays(call, message):

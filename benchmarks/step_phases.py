@@ -90,7 +90,8 @@ def main(argv=None):
     from threadpoolctl import threadpool_limits
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("row", choices=[k for k, r in ROWS.items() if _minibatch(r)])
+    minibatch = [k for k, r in ROWS.items() if r.stochastic and not r.logistic]
+    parser.add_argument("row", choices=minibatch)
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads")
     parser.add_argument("--quick", action="store_true", help="small data (smoke test)")
     args = parser.parse_args(argv)
@@ -111,10 +112,6 @@ def main(argv=None):
     for label, seconds in totals.most_common():
         result[label] = 1e6 * seconds / steps
     return result
-
-
-def _minibatch(row):
-    return getattr(row, "stochastic", False) and not getattr(row, "logistic", False)
 
 
 if __name__ == "__main__":

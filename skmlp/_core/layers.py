@@ -81,17 +81,16 @@ class Dropout:
     def forward(self, A, out=None):
         scale = 1.0 / (1.0 - self.rate)
         ops = self.ops
-        if not ops.numpy:
-            self.mask = ops.xp.astype(
-                ops.keep_mask(self.rng, A.shape, self.rate, A.dtype), A.dtype
-            )
-            return A * self.mask * scale
-        bits, threshold = keep_bits(self.rng, A.size, self.rate, A.dtype)
         if self._fused and out is not None:
+            bits, threshold = keep_bits(self.rng, A.size, self.rate, A.dtype)
             self.mask = self._mask_rows(A.shape)
             return _fused.dropout_mask(A, bits, threshold, self.rate, self.mask, out)
-        self.mask = (bits >= threshold).reshape(A.shape)
-        out = np.multiply(A, self.mask, out=out)
+        mask = ops.keep_mask(self.rng, A.shape, self.rate, A.dtype)
+        if not ops.numpy:
+            self.mask = ops.xp.astype(mask, A.dtype)
+            return A * self.mask * scale
+        self.mask = mask
+        out = np.multiply(A, mask, out=out)
         out *= scale
         return out
 

@@ -30,9 +30,11 @@ builds them); elsewhere it is ``grads``. ``grads`` itself is never written.
 """
 
 import concurrent.futures
+import functools
 import importlib.util
 import os
 import threading
+import weakref
 
 import numpy as np
 
@@ -112,8 +114,9 @@ def _n_threads():
     return set_num_threads() if n is None else n
 
 
+@functools.cache
 def no_penalty(dtype):
-    """``(bounds, l1, l2)`` for no penalty at all."""
+    """``(bounds, l1, l2)`` for no penalty at all (the same arrays every call)."""
     return np.zeros(1, dtype=np.int64), np.zeros(0, dtype), np.zeros(0, dtype)
 
 
@@ -169,7 +172,24 @@ def rmsprop(params, grads, cache, c, bounds, l1, l2):
 
 
 def _check(params, grads, states, c, n_coefs, bounds, l1, l2):
-    # the kernels index without bounds checks: catch what would corrupt memory
+    # the kernels index without bounds checks: catch what would corrupt memory.
+    # A training loop passes the same arrays every step (only c is new): they
+    # are checked once, then recognised by identity (weak references: a
+    # freed array is never mistaken for a new one, nor kept alive); c is
+    # checked every time
+    arrays = (params, grads, *states, bounds, l1, l2)
+    last = getattr(_local, "checked", ())
+    if len(last) != len(arrays) or any(a is not r() for a, r in zip(arrays, last)):
+        _check_arrays(params, grads, states, bounds, l1, l2)
+        _local.checked = tuple(weakref.ref(a) for a in arrays)
+    if c.dtype != params.dtype or c.shape != (n_coefs,):
+        raise ValueError(
+            f"c must hold {n_coefs} coefficients in {params.dtype}; "
+            f"got {c.shape}, {c.dtype}."
+        )
+
+
+def _check_arrays(params, grads, states, bounds, l1, l2):
     dtype = params.dtype
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"params must be float32 or float64; got {dtype}.")
@@ -189,10 +209,6 @@ def _check(params, grads, states, c, n_coefs, bounds, l1, l2):
     ):
         if a.ndim != 1 or not a.flags.c_contiguous:
             raise ValueError(f"{name} must be a contiguous 1-d array.")
-    if c.dtype != dtype or c.shape != (n_coefs,):
-        raise ValueError(
-            f"c must hold {n_coefs} coefficients in {dtype}; got {c.shape}, {c.dtype}."
-        )
     if bounds.dtype != np.int64 or l1.dtype != dtype or l2.dtype != dtype:
         raise ValueError("bounds must be int64 and l1, l2 in the params' dtype.")
     k = bounds.shape[0] - 1
@@ -268,13 +284,15 @@ def relu_backward(A, dA, db, mask=None, rate=0.0):
     return dA
 
 
-def softmax_cross_entropy(Z, Y, sample_weight, B):
+def softmax_cross_entropy(Z, Y, sample_weight, B, db=None):
     """(loss, dZ) of the softmax head for the logits ``Z`` (left as they are).
 
     loss = -sum_i w_i sum_k Y_ik log P_ik / B and dZ = (P - Y) w / B, as
     ``SoftmaxCrossEntropy.value_and_grad`` computes them; exp and log are
     the C library's (NumPy has its own SIMD ones), so the two agree within
-    a few units in the last place, not to the bit.
+    a few units in the last place, not to the bit. ``db``, when given, gets
+    the sum of dZ's rows in the same pass (the output layer's intercept
+    gradient), equal to NumPy's ``sum(dZ, axis=0)`` for this dZ.
     """
     _check_rows(Z, Z.shape[1], "Z")
     _check_rows(Y, Z.shape[1], "Y", Z.shape[0])
@@ -282,8 +300,12 @@ def softmax_cross_entropy(Z, Y, sample_weight, B):
         sample_weight = _NO_WEIGHTS
     else:
         _check_vector(sample_weight, Z.shape[0], "sample_weight", sample_weight.dtype)
+    if db is None:
+        db = np.zeros(0, Z.dtype)
+    else:
+        _check_vector(db, Z.shape[1], "db", Z.dtype)
     dZ = np.empty_like(Z)
-    total = _get()["softmax_cross_entropy"](Z, Y, sample_weight, 1.0 / B, dZ)
+    total = _get()["softmax_cross_entropy"](Z, Y, sample_weight, 1.0 / B, dZ, db)
     return total / B, dZ
 
 
@@ -352,6 +374,8 @@ def _bounds_ok(ok, bounds, params):
 def _n_chunks(n_elements, n_parts, min_chunk=None):
     # one chunk per thread, none under min_chunk elements, at most n_parts
     min_chunk = _MIN_CHUNK if min_chunk is None else min_chunk
+    if n_elements < 2 * min_chunk:  # the usual case, decided without a lookup
+        return 1
     return max(1, min(_n_threads(), n_elements // min_chunk, n_parts))
 
 

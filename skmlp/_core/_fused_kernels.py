@@ -210,7 +210,7 @@ def relu_backward(A, dA, mask, scale, db, lo, hi):
 
 
 @_jit()
-def softmax_cross_entropy(Z, Y, w, inv_B, dZ):
+def softmax_cross_entropy(Z, Y, w, inv_B, dZ, db):
     """The softmax head of a batch, one pass over each row of logits Z.
 
     dZ = (P - Y) * w_i / B (w_i = 1 when ``w`` is empty; dZ is not Z), with
@@ -218,10 +218,14 @@ def softmax_cross_entropy(Z, Y, w, inv_B, dZ):
     sum_i w_i * (-sum_k Y_ik log P_ik), log P = (Z - max) - log(sum(e))
     (never log(0)), accumulated in float64; the caller divides by B. One exp
     per logit; exp and log are the C library's, so values can differ from
-    NumPy's in the last place.
+    NumPy's in the last place. When ``db`` is not empty it gets the sum of
+    dZ's rows, from +0 in row order, as NumPy's ``sum(axis=0)``.
     """
     weighted = w.shape[0] > 0
+    bias_grad = db.shape[0] > 0
     total = 0.0
+    for j in range(db.shape[0]):
+        db[j] = 0.0
     for i in range(Z.shape[0]):
         z, y, d = Z[i], Y[i], dZ[i]
         top = z[0]
@@ -240,5 +244,8 @@ def softmax_cross_entropy(Z, Y, w, inv_B, dZ):
         for j in range(z.shape[0]):
             row += y[j] * ((z[j] - top) - lse)
             d[j] = (d[j] / s - y[j]) * scale
+        if bias_grad:
+            for j in range(z.shape[0]):
+                db[j] = db[j] + d[j]
         total -= wi * row
     return total

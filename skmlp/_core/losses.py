@@ -48,6 +48,17 @@ def _scale_rows(dZ, sample_weight, B, xp):
     return dZ
 
 
+def _sum_rows(dZ, db, xp):
+    """dZ, after ``db[...] = the sum of its rows`` when ``db`` is given (the
+    output layer's intercept gradient, which the fused head makes in its pass)."""
+    if db is not None:
+        if xp is np:
+            np.sum(dZ, axis=0, out=db)
+        else:
+            db[...] = xp.sum(dZ, axis=0)
+    return dZ
+
+
 def _weighted_mean(per_sample, sample_weight, B, xp):
     if sample_weight is None:
         return float(xp.sum(per_sample)) / B
@@ -91,15 +102,20 @@ class SoftmaxCrossEntropy:
         self.xp = xp
         self._fused = FUSED_SOFTMAX and xp is np and _fused.enabled()
 
-    def value_and_grad(self, Z, Y, sample_weight, B):
+    def value_and_grad(self, Z, Y, sample_weight, B, db=None):
         xp = self.xp
         if self._fused and Z.flags.c_contiguous and Y.flags.c_contiguous:
-            return _fused.softmax_cross_entropy(Z, Y, sample_weight, B)
+            same = db is None or db.dtype == Z.dtype  # else NumPy's sum casts
+            loss, dZ = _fused.softmax_cross_entropy(
+                Z, Y, sample_weight, B, db if same else None
+            )
+            return loss, dZ if same else _sum_rows(dZ, db, xp)
         log_P = log_softmax(Z, xp)
         loss = -_weighted_mean(_row_dots(Y, log_P, xp), sample_weight, B, xp)
         dZ = np.exp(log_P, out=log_P) if xp is np else xp.exp(log_P)
         dZ -= Y
-        return loss, _scale_rows(dZ, sample_weight, B, xp)
+        dZ = _scale_rows(dZ, sample_weight, B, xp)
+        return loss, _sum_rows(dZ, db, xp)
 
     def value(self, Z, Y, sample_weight, B):
         per_sample = _row_dots(Y, log_softmax(Z, self.xp), self.xp)
@@ -133,12 +149,13 @@ class SigmoidBinaryCrossEntropy:
             raise ValueError(f"unknown logistic head columns {columns!r}")
         self.columns, self.xp = columns, xp
 
-    def value_and_grad(self, Z, Y, sample_weight, B):
+    def value_and_grad(self, Z, Y, sample_weight, B, db=None):
         xp = self.xp
         loss = _weighted_mean(_bce_per_sample(Z, Y, xp), sample_weight, B, xp)
         dZ = expit(Z) if xp is np else 1.0 / (1.0 + xp.exp(-Z))
         dZ -= Y
-        return loss, _scale_rows(dZ, sample_weight, B, xp)
+        dZ = _scale_rows(dZ, sample_weight, B, xp)
+        return loss, _sum_rows(dZ, db, xp)
 
     def value(self, Z, Y, sample_weight, B):
         per_sample = _bce_per_sample(Z, Y, self.xp)

@@ -149,11 +149,15 @@ class Network:
                     out = self._buffer(self._dropped, l, n)
                     A = self.dropouts[l].forward(A, out=out)
 
-    def backward(self, dZ):
-        """Fill ``self.grads`` from dZ_L, the gradient of the loss at the logits."""
+    def backward(self, dZ, output_bias_grad=True):
+        """Fill ``self.grads`` from dZ_L, the gradient of the loss at the logits.
+
+        ``output_bias_grad=False``: the caller has filled the output layer's
+        intercept gradient db_L already (the head does, in its pass over dZ_L).
+        """
         if not self._training:
             raise RuntimeError("backward needs a forward pass with training=True")
-        n, db_filled = dZ.shape[0], False
+        n, db_filled = dZ.shape[0], not output_bias_grad
         for l in range(len(self.layers) - 1, -1, -1):
             layer = self.layers[l]
             out = self._buffer(self._dA, l - 1, n) if l > 0 else None

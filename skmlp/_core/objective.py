@@ -38,8 +38,10 @@ class Objective:
             return 0.0, 0.0
         network = self.network
         Z = network.forward(X, training=True)
-        loss, dZ = self.head.value_and_grad(Z, Y, sample_weight, B)
-        network.backward(dZ)
+        # the head fills the output layer's intercept gradient with dZ_L
+        db = network.layers[-1].db
+        loss, dZ = self.head.value_and_grad(Z, Y, sample_weight, B, db=db)
+        network.backward(dZ, output_bias_grad=False)
         if penalty_grad:
             self.penalty.add_grad(network.weights, network.weight_grads, B)
         return loss + self.penalty.value(network.weights, B), B

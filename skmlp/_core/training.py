@@ -165,14 +165,12 @@ class _Batches:
             yield self._gather(X, Y, sw, self.order[start:stop])
 
     def _gather(self, X, Y, sw, idx):
+        if self._buffers is not None:  # NumPy, dense
+            (bX, bY), k, take = self._buffers, idx.size, self.ops.take_rows
+            wb = None if sw is None else sw[idx]
+            return take(X, idx, bX[:k]), take(Y, idx, bY[:k]), wb
         if sp.issparse(X):
             return X[idx], Y[idx], None if sw is None else sw[idx]
-        if self.ops.numpy:
-            Xb, Yb = (
-                self.ops.take_rows(a, idx, b[: idx.size])
-                for a, b in zip((X, Y), self._buffers)
-            )
-            return Xb, Yb, None if sw is None else sw[idx]
         xp, idx = self.ops.xp, self.ops.asarray(idx)  # to the device, once
         wb = None if sw is None else xp.take(sw, idx, axis=0)
         return self.ops.take_rows(X, idx, None), xp.take(Y, idx, axis=0), wb

@@ -281,6 +281,21 @@ def test_bad_input_is_refused(change, message):
         _fused.adam(*args.values())
 
 
+def test_arrays_checked_once_are_checked_again_when_another_comes():
+    # a training loop's arrays are checked on their first step only (then
+    # known by identity): any other array is checked before the kernel runs
+    p, g, m, v = (np.zeros(10) for _ in range(4))
+    penalty = _fused.no_penalty(np.float64)
+    _fused.adam(p, g, m, v, np.zeros(6), *penalty)
+    _fused.adam(p, g, m, v, np.zeros(6), *penalty)
+    with pytest.raises(ValueError, match="state 1 must match params"):
+        _fused.adam(p, g, m, np.zeros(9), np.zeros(6), *penalty)
+    with pytest.raises(ValueError, match="c must hold 6 coefficients"):
+        _fused.adam(p, g, m, v, np.zeros(5), *penalty)
+    with pytest.raises(ValueError, match="must be a contiguous 1-d"):
+        _fused.adam(p, np.zeros(20)[::2], m, v, np.zeros(6), *penalty)
+
+
 # -- the layer kernels: the NumPy operations they replace, to the bit -----------
 
 

@@ -355,3 +355,32 @@ def test_certain_predictions_cost_nothing_and_wrong_ones_cost_the_margin(dtype):
     assert loss == pytest.approx(1e4, rel=1e-6)
     assert_allclose(dZ, [[0, 0], [-0.5, 0.5]], atol=1e-7)
     assert bce == pytest.approx(0.5e4, rel=1e-6)
+
+
+@given(
+    seed=seeds,
+    n=st.integers(1, 300),
+    k=st.integers(1, 12),
+    weighted=st.booleans(),
+    dtype=st.sampled_from([np.float64, np.float32]),
+)
+@pytest.mark.parametrize("fused", [True, False], ids=["fused-head", "numpy-head"])
+@head_ids
+def test_db_is_the_row_sum_of_dZ_to_the_bit(kind, fused, seed, n, k, weighted, dtype):
+    # the output layer's intercept gradient, filled by the head in its pass
+    # over dZ: exactly NumPy's sum(dZ, axis=0) of the dZ it returns, signed
+    # zeros included (a column of zeros, as a one-hot Y's P - Y can give)
+    rng = np.random.default_rng(seed)
+    Z, Y, w = make_batch(rng, kind, n, k, weighted)
+    Z, w = Z.astype(dtype), None if w is None else w.astype(dtype)
+    Z[:, 0] = -1e4  # P underflows to 0 in the first column: a column of -0s or 0s
+    head = type(HEADS[kind])(*([] if kind == "softmax" else [HEADS[kind].columns]))
+    head._fused = head._fused and fused if kind == "softmax" else False
+    db = np.full(Z.shape[1], np.nan, dtype)
+    with np.errstate(under="ignore"):
+        loss, dZ = head.value_and_grad(Z, Y.astype(bool), w, B_of(Z, w), db=db)
+        loss_alone, dZ_alone = head.value_and_grad(Z, Y.astype(bool), w, B_of(Z, w))
+    expected = np.sum(dZ, axis=0)
+    assert_array_equal(db.view(np.uint8), expected.view(np.uint8))
+    assert_array_equal(dZ_alone, dZ)
+    assert loss_alone == loss

@@ -15,7 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from . import _validation
 from ._arrays import fitted_ops
 from ._core.lbfgs import run_lbfgs
-from ._core.optimizers import make_optimizer
+from ._core.optimizers import OPTIMIZERS, make_optimizer
 from ._core.schedules import LearningRateSchedule
 from ._core.training import EpochHooks, LoopSettings, Stepper, run_stochastic
 
@@ -68,12 +68,11 @@ def fit_stochastic(est, objective, data, call):
 def _stepper(est, network, state, watch_validation):
     """The optimizer (continuing the saved one of the same solver), the
     schedule (continuing its rate) and the stopping rule."""
+    # the rule's own parameters only: get_params inspects the signature (a
+    # sizeable share of a small fit)
+    settings = {name: getattr(est, name) for name in OPTIMIZERS[est.solver][1].values()}
     optimizer = make_optimizer(
-        est.solver,
-        network.params.shape[0],
-        network.dtype,
-        est.get_params(deep=False),
-        network.ops,
+        est.solver, network.params.shape[0], network.dtype, settings, network.ops
     )
     saved = state.optimizer
     if saved is not None and saved["solver"] == est.solver:

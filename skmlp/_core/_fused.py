@@ -79,16 +79,21 @@ def blas_num_threads():
     """The thread count the BLAS libraries may use now (the smallest, if several).
 
     Follows ``threadpoolctl``: inside ``threadpool_limits(n)`` it is the limit
-    in force. None when no BLAS library is found.
+    in force. None when no BLAS library is found. The libraries are looked up
+    once per process (a few milliseconds: a scan of the loaded libraries);
+    each call then asks them for their current count (microseconds).
     """
+    counts = [lib.num_threads for lib in _blas_libraries()]
+    return min(counts) if counts else None
+
+
+@functools.cache
+def _blas_libraries():
+    # the BLAS libraries loaded when the first fit asks: NumPy's and SciPy's,
+    # which are loaded with them, before any fit
     import threadpoolctl
 
-    counts = [
-        info["num_threads"]
-        for info in threadpoolctl.threadpool_info()
-        if info.get("user_api") == "blas"
-    ]
-    return min(counts) if counts else None
+    return threadpoolctl.ThreadpoolController().select(user_api="blas").lib_controllers
 
 
 def set_num_threads(n_threads=None):

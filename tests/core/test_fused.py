@@ -483,6 +483,14 @@ def test_threads_follow_the_blas_limit():
             assert _fused.set_num_threads() == 1
         with threadpoolctl.threadpool_limits(2, user_api="blas"):
             assert _fused.set_num_threads() == min(2, os.cpu_count())
+        # the libraries are found once; their counts are read on every call,
+        # and agree with a fresh scan of the process
+        fresh = [
+            info["num_threads"]
+            for info in threadpoolctl.threadpool_info()
+            if info["user_api"] == "blas"
+        ]
+        assert _fused.blas_num_threads() == min(fresh)
         assert _fused.set_num_threads(os.cpu_count() + 5) == os.cpu_count()
     finally:
         _fused.set_num_threads()

@@ -10,7 +10,10 @@ The update and the layer kernels repeat NumPy's operations in its order and
 dtype: with NumPy's softmax head the two paths train the same model to the
 last bit. The fused head's exp and log are the C library's, not NumPy's SIMD
 ones: one step's values differ in the last place, and after six epochs of
-training the models agree within the tolerances below.
+training the models agree within the tolerances below. The penalty's value
+taken from the sums of the fused update (no pass of its own over the weights)
+adds up in another order than NumPy's dot: the reported losses agree within
+rounding, the weights are the same.
 """
 
 import warnings
@@ -21,7 +24,7 @@ from numpy.testing import assert_array_equal
 from sklearn.datasets import make_classification
 
 from skmlp import ScratchLogisticNet, ScratchMLPClassifier
-from skmlp._core import _fused, losses
+from skmlp._core import _fused, losses, penalties
 
 pytest.importorskip("numba")
 
@@ -65,11 +68,27 @@ def _data(dtype):
 @pytest.mark.parametrize("Est", [ScratchMLPClassifier, ScratchLogisticNet])
 def test_fused_and_numpy_paths_train_the_same_model(Est, params, dtype, monkeypatch):
     monkeypatch.setattr(losses, "FUSED_SOFTMAX", False)  # NumPy's exp and log
+    monkeypatch.setattr(penalties, "FUSED_VALUE", False)  # NumPy's dot
     fused, plain = _fit_both(Est, params, *_data(dtype))
     for a, b in zip(fused.coefs_ + fused.intercepts_, plain.coefs_ + plain.intercepts_):
         assert a.dtype == dtype
         assert_array_equal(a, b)
     assert fused.loss_curve_ == plain.loss_curve_
+    assert fused.n_iter_ == plain.n_iter_
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("params", CONFIGURATIONS, ids=repr)
+def test_the_penalty_value_from_the_update_changes_the_losses_within_rounding(
+    params, dtype, monkeypatch
+):
+    # the value enters the reported loss, never a gradient: the same weights
+    monkeypatch.setattr(losses, "FUSED_SOFTMAX", False)
+    fused, plain = _fit_both(ScratchMLPClassifier, params, *_data(dtype))
+    for a, b in zip(fused.coefs_ + fused.intercepts_, plain.coefs_ + plain.intercepts_):
+        assert_array_equal(a, b)
+    rtol = {np.float64: 1e-13, np.float32: 1e-6}[dtype]
+    np.testing.assert_allclose(fused.loss_curve_, plain.loss_curve_, rtol=rtol)
     assert fused.n_iter_ == plain.n_iter_
 
 
@@ -80,6 +99,7 @@ TOLERANCE = {np.float64: 1e-9, np.float32: 2e-3}
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("params", CONFIGURATIONS, ids=repr)
 def test_the_fused_softmax_head_trains_the_same_model_within_rounding(params, dtype):
+    # the fused head and the penalty value from the update, both on
     fused, plain = _fit_both(ScratchMLPClassifier, params, *_data(dtype))
     assert fused.n_iter_ == plain.n_iter_
     rtol = TOLERANCE[dtype]

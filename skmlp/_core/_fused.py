@@ -137,6 +137,9 @@ def coefficients(dtype, *values):
 #   adagrad:  (epsilon, -lr)
 #   rmsprop:  (rho, 1 - rho, epsilon, -lr)
 # with lr_t Adam's bias-corrected step, computed in float64 by the caller.
+# Each returns, per penalty range j (float64, shape (k, 2)), the sum of the
+# squares and the sum of the absolute values of the parameters it wrote:
+# ElasticNet.value_from_sums turns them into the penalty's value.
 # ---------------------------------------------------------------------------
 
 
@@ -147,8 +150,7 @@ def adam(params, grads, m, v, c, bounds, l1, l2):
     params += (m / (sqrt(v) + eps)) * (-lr_t)
     """
     _check(params, grads, (m, v), c, 6, bounds, l1, l2)
-    ok = _run(params, grads, m, v, c, (bounds, l1, l2), _ADAM)
-    _bounds_ok(ok, bounds, params)
+    return _run(params, grads, m, v, c, (bounds, l1, l2), _ADAM)
 
 
 def sgd(params, grads, velocity, c, bounds, l1, l2, nesterov):
@@ -156,8 +158,7 @@ def sgd(params, grads, velocity, c, bounds, l1, l2, nesterov):
     params += -lr g, then params += mu v (the order of the NumPy path)."""
     _check(params, grads, (velocity,), c, 2, bounds, l1, l2)
     rule = _NESTEROV if nesterov else _MOMENTUM
-    ok = _run(params, grads, velocity, velocity, c, (bounds, l1, l2), rule)
-    _bounds_ok(ok, bounds, params)
+    return _run(params, grads, velocity, velocity, c, (bounds, l1, l2), rule)
 
 
 def adagrad(params, grads, cache, c, bounds, l1, l2):
@@ -165,15 +166,13 @@ def adagrad(params, grads, cache, c, bounds, l1, l2):
     _check(params, grads, (cache,), c, 2, bounds, l1, l2)
     # RMSprop's kernel with rho = 1: G * 1 + (g * g) * 1 is G + g * g exactly
     c = np.array([1, 1, c[0], c[1]], dtype=c.dtype)
-    ok = _run(params, grads, cache, cache, c, (bounds, l1, l2), _RMSPROP)
-    _bounds_ok(ok, bounds, params)
+    return _run(params, grads, cache, cache, c, (bounds, l1, l2), _RMSPROP)
 
 
 def rmsprop(params, grads, cache, c, bounds, l1, l2):
     """G = rho G + (1 - rho) g g;  params += (g / (sqrt(G) + eps)) * (-lr)."""
     _check(params, grads, (cache,), c, 4, bounds, l1, l2)
-    ok = _run(params, grads, cache, cache, c, (bounds, l1, l2), _RMSPROP)
-    _bounds_ok(ok, bounds, params)
+    return _run(params, grads, cache, cache, c, (bounds, l1, l2), _RMSPROP)
 
 
 def _check(params, grads, states, c, n_coefs, bounds, l1, l2):
@@ -241,7 +240,7 @@ def bias_relu(Z, b):
     _check_vector(b, Z.shape[1], "b", Z.dtype)
     n, zero = Z.shape[0], Z.dtype.type(0)
     nc = _n_chunks(Z.size, n, _MIN_LAYER_CHUNK)  # rows to each thread
-    _split(_get()["bias_relu"], n, nc, lambda lo, hi: (Z, b, zero, lo, hi))
+    _split(_get()["bias_relu"], n, nc, lambda t, lo, hi: (Z, b, zero, lo, hi))
     return Z
 
 
@@ -262,7 +261,9 @@ def dropout_mask(A, bits, threshold, rate, mask, out):
     scale = A.dtype.type(1.0 / (1.0 - rate))
     n, kernel = A.shape[0], _get()["dropout_mask"]
     nc = _n_chunks(A.size, n, _MIN_LAYER_CHUNK)  # rows to each thread
-    _split(kernel, n, nc, lambda lo, hi: (A, bits, threshold, scale, mask, out, lo, hi))
+    _split(
+        kernel, n, nc, lambda t, lo, hi: (A, bits, threshold, scale, mask, out, lo, hi)
+    )
     return out
 
 
@@ -285,7 +286,7 @@ def relu_backward(A, dA, db, mask=None, rate=0.0):
     w = A.shape[1]
     nc = _n_chunks(A.size, w, _MIN_LAYER_CHUNK)
     kernel = _get()["relu_backward"]
-    _split(kernel, w, nc, lambda lo, hi: (A, dA, mask, scale, db, lo, hi))
+    _split(kernel, w, nc, lambda t, lo, hi: (A, dA, mask, scale, db, lo, hi))
     return dA
 
 
@@ -331,25 +332,38 @@ def _check_vector(a, size, name, dtype):
         )
 
 
-def _run(params, *args):
-    """The update kernel over the flat vectors, split into contiguous chunks."""
-    n = params.shape[0]
+def _run(params, grads, s1, s2, c, pen, rule):
+    """The update kernel over the flat vectors, split into contiguous chunks;
+    returns the sums of the new parameters' squares and absolute values in
+    each penalty range (float64, one row per range: the penalty's value at
+    the next step, without reading the weights again)."""
+    n, bounds = params.shape[0], pen[0]
     nc = _n_chunks(n, n)
-    return _split(_get()["update"], n, nc, lambda lo, hi: (params, *args, (lo, hi)))
+    sums = np.empty((nc, bounds.shape[0] - 1, 2))
+    kernel = _get()["update"]
+    ok = _split(
+        kernel,
+        n,
+        nc,
+        lambda t, lo, hi: (params, grads, s1, s2, c, pen, rule, (lo, hi), sums[t]),
+    )
+    _bounds_ok(ok, bounds, params)
+    return sums[0] if nc == 1 else sums.sum(axis=0)
 
 
 def _split(kernel, n, nc, arguments):
-    """``kernel(*arguments(lo, hi))`` on nc contiguous ranges of [0, n): the
-    caller's thread takes the first, pool threads the others (the kernels
-    release the GIL); True when every call returned True."""
+    """``kernel(*arguments(t, lo, hi))`` on the nc contiguous ranges [lo, hi)
+    of [0, n), t = 0 .. nc - 1: the caller's thread takes the first, pool
+    threads the others (the kernels release the GIL); True when every call
+    returned True."""
     if nc == 1:
-        return kernel(*arguments(0, n))
+        return kernel(*arguments(0, 0, n))
     pool = _pool(nc - 1)
     rest = [
-        pool.submit(kernel, *arguments(t * n // nc, (t + 1) * n // nc))
+        pool.submit(kernel, *arguments(t, t * n // nc, (t + 1) * n // nc))
         for t in range(1, nc)
     ]
-    ok = kernel(*arguments(0, n // nc))
+    ok = kernel(*arguments(0, 0, n // nc))
     return all([f.result() for f in rest]) and ok
 
 

@@ -62,17 +62,37 @@ def _valid(bounds, n):
 
 @_jit(inline="always")
 def _segment(i, hi, bounds, l1, l2, zero):
-    # the end of the penalty segment holding i (capped at hi) and its
-    # coefficients; zeros before, between and after the ranges
+    # the end of the penalty segment holding i (capped at hi), its
+    # coefficients and its range's index; zeros and -1 before and after the
+    # ranges
     k = bounds.shape[0] - 1
     if k == 0:
-        return hi, zero, zero
+        return hi, zero, zero, -1
     if i < bounds[0]:
-        return min(hi, bounds[0]), zero, zero
+        return min(hi, bounds[0]), zero, zero, -1
     j = np.searchsorted(bounds, i, side="right") - 1
     if j >= k:
-        return hi, zero, zero
-    return min(hi, bounds[j + 1]), l1[j], l2[j]
+        return hi, zero, zero, -1
+    return min(hi, bounds[j + 1]), l1[j], l2[j], j
+
+
+# The sums of the new weights' squares and absolute values, taken in the
+# update's own pass (the penalty's value at the next step: no second read of
+# the weights). Reassociation is allowed in these two additions only, so that
+# LLVM vectorises the sums; the update's arithmetic keeps NumPy's order. They
+# run in the parameters' dtype over blocks of _SUM_BLOCK values, and the
+# block sums add up in float64.
+_SUM_BLOCK = 4096
+
+
+@_jit(fastmath={"reassoc"})
+def _add_square(total, x):
+    return total + x * x
+
+
+@_jit(fastmath={"reassoc"})
+def _add_abs(total, x):
+    return total + abs(x)
 
 
 # The rules' loops run on slices: a loop over range(len(slice)) is vectorised
@@ -84,6 +104,7 @@ def _segment(i, hi, bounds, l1, l2, zero):
 def _adam_loop(p, gr, m, v, c, a1, a2):
     b1, omb1, b2, omb2, eps, nlr = c[0], c[1], c[2], c[3], c[4], c[5]
     has1, has2 = a1 != 0, a2 != 0
+    sq = ab = eps - eps
     for q in range(p.shape[0]):
         x = p[q]
         g = _pen_grad(gr[q], x, a1, a2, has1, has2)
@@ -91,64 +112,92 @@ def _adam_loop(p, gr, m, v, c, a1, a2):
         vq = v[q] * b2 + (g * g) * omb2
         m[q] = mq
         v[q] = vq
-        p[q] = x + (mq / (np.sqrt(vq) + eps)) * nlr
+        x = x + (mq / (np.sqrt(vq) + eps)) * nlr
+        p[q] = x
+        sq = _add_square(sq, x)
+        ab = _add_abs(ab, x)
+    return sq, ab
 
 
 @_jit()
 def _momentum_loop(p, gr, vel, mu, nlr, a1, a2, nesterov):
     has1, has2 = a1 != 0, a2 != 0
+    sq = ab = mu - mu
     if nesterov:
         for q in range(p.shape[0]):
             x = p[q]
             step = _pen_grad(gr[q], x, a1, a2, has1, has2) * nlr
             vq = vel[q] * mu + step
             vel[q] = vq
-            p[q] = (x + step) + vq * mu
+            x = (x + step) + vq * mu
+            p[q] = x
+            sq = _add_square(sq, x)
+            ab = _add_abs(ab, x)
     else:
         for q in range(p.shape[0]):
             x = p[q]
             step = _pen_grad(gr[q], x, a1, a2, has1, has2) * nlr
             vq = vel[q] * mu + step
             vel[q] = vq
-            p[q] = x + vq
+            x = x + vq
+            p[q] = x
+            sq = _add_square(sq, x)
+            ab = _add_abs(ab, x)
+    return sq, ab
 
 
 @_jit()
 def _rmsprop_loop(p, gr, G, rho, omrho, eps, nlr, a1, a2):
     has1, has2 = a1 != 0, a2 != 0
+    sq = ab = eps - eps
     for q in range(p.shape[0]):
         x = p[q]
         g = _pen_grad(gr[q], x, a1, a2, has1, has2)
         Gq = G[q] * rho + (g * g) * omrho
         G[q] = Gq
-        p[q] = x + (g / (np.sqrt(Gq) + eps)) * nlr
+        x = x + (g / (np.sqrt(Gq) + eps)) * nlr
+        p[q] = x
+        sq = _add_square(sq, x)
+        ab = _add_abs(ab, x)
+    return sq, ab
 
 
 # The update kernel: one rule on span = [lo, hi), cut at the penalty's range
 # bounds (pen = (bounds, l1, l2)). It releases the GIL; _fused runs one chunk
 # per thread. s1, s2 are the rule's state arrays (m, v for Adam; the velocity
-# or the cache, twice, for the others).
+# or the cache, twice, for the others). sums[j] gets the sum of the squares
+# and of the absolute values of the new parameters in range j, over the span.
 ADAM, MOMENTUM, NESTEROV, RMSPROP = 0, 1, 2, 3
 
 
 @_jit()
-def update(p, gr, s1, s2, c, pen, rule, span):
+def update(p, gr, s1, s2, c, pen, rule, span, sums):
     bounds, l1, l2 = pen
     lo, hi = span
-    if not _valid(bounds, p.shape[0]):
+    if not _valid(bounds, p.shape[0]) or sums.shape[0] != bounds.shape[0] - 1:
         return False
     zero = c[0] - c[0]
+    sums[:, :] = 0.0
     i = lo
     while i < hi:
-        e, a1, a2 = _segment(i, hi, bounds, l1, l2, zero)
-        if rule == ADAM:
-            _adam_loop(p[i:e], gr[i:e], s1[i:e], s2[i:e], c, a1, a2)
-        elif rule == RMSPROP:
-            _rmsprop_loop(p[i:e], gr[i:e], s1[i:e], c[0], c[1], c[2], c[3], a1, a2)
-        else:
-            nesterov = rule == NESTEROV
-            _momentum_loop(p[i:e], gr[i:e], s1[i:e], c[0], c[1], a1, a2, nesterov)
-        i = e
+        e, a1, a2, j = _segment(i, hi, bounds, l1, l2, zero)
+        while i < e:
+            f = min(e, i + _SUM_BLOCK)
+            if rule == ADAM:
+                sq, ab = _adam_loop(p[i:f], gr[i:f], s1[i:f], s2[i:f], c, a1, a2)
+            elif rule == RMSPROP:
+                sq, ab = _rmsprop_loop(
+                    p[i:f], gr[i:f], s1[i:f], c[0], c[1], c[2], c[3], a1, a2
+                )
+            else:
+                nesterov = rule == NESTEROV
+                sq, ab = _momentum_loop(
+                    p[i:f], gr[i:f], s1[i:f], c[0], c[1], a1, a2, nesterov
+                )
+            if j >= 0:
+                sums[j, 0] += sq
+                sums[j, 1] += ab
+            i = f
     return True
 
 

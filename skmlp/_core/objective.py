@@ -24,14 +24,17 @@ class Objective:
         loss = self.head.value(self.network.forward(X), Y, sample_weight, B)
         return float(loss + self.penalty.value(self.network.weights, B))
 
-    def value_and_grad(self, X, Y, sample_weight=None, penalty_grad=True):
+    def value_and_grad(
+        self, X, Y, sample_weight=None, penalty_grad=True, weight_sums=None
+    ):
         """The objective of a training batch, its gradient left in ``network.grads``.
 
         Forward (dropout on), the head's fused loss and dZ_L, backward, then
         the penalty's value and gradient (``penalty_grad=False``: its value
-        only, for an optimizer that adds the gradient itself). Returns (value,
-        B); a batch whose sample weights sum to zero has no objective: (0.0,
-        0.0), no gradient.
+        only, for an optimizer that adds the gradient itself; ``weight_sums``:
+        the value from the current weights' sums, as the fused update that
+        wrote them returned them). Returns (value, B); a batch whose sample
+        weights sum to zero has no objective: (0.0, 0.0), no gradient.
         """
         B = batch_weight(X.shape[0], sample_weight, self.network.ops.xp)
         if B <= 0:
@@ -44,4 +47,6 @@ class Objective:
         network.backward(dZ, output_bias_grad=False)
         if penalty_grad:
             self.penalty.add_grad(network.weights, network.weight_grads, B)
-        return loss + self.penalty.value(network.weights, B), B
+        if weight_sums is None:
+            return loss + self.penalty.value(network.weights, B), B
+        return loss + self.penalty.value_from_sums(weight_sums, B), B

@@ -52,20 +52,23 @@ class _Optimizer:
 
         ``penalty`` is None, or on the fused path the penalty's ``(bounds, l1,
         l2)`` (``ElasticNet.ranges``), added to ``grads`` inside the one pass.
+        Returns None, or on the fused path the sums of the new weights'
+        squares and absolute values in each of the penalty's ranges, taken in
+        the same pass (``ElasticNet.value_from_sums``).
         """
         self.steps += 1
         lr = self._step_size(lr)
         if self.fused:
             if penalty is None:
                 penalty = _fused.no_penalty(params.dtype)
-            self._fused_update(params, grads, lr, penalty)
-            return
+            return self._fused_update(params, grads, lr, penalty)
         states = [getattr(self, name) for name in self._state_arrays]
         for block in self._blocks:
             buf = None if self._buf is None else self._buf[: block.stop - block.start]
             self.update(
                 params[block], grads[block], lr, buf, *[s[block] for s in states]
             )
+        return None
 
     def _step_size(self, lr):
         return lr
@@ -132,7 +135,7 @@ class SGD(_Optimizer):
 
     def _fused_update(self, params, grads, lr, penalty):
         c = _fused.coefficients(params.dtype, self.momentum, -lr)
-        _fused.sgd(params, grads, self.velocity, c, *penalty, self.nesterov)
+        return _fused.sgd(params, grads, self.velocity, c, *penalty, self.nesterov)
 
 
 class Adagrad(_Optimizer):
@@ -160,7 +163,7 @@ class Adagrad(_Optimizer):
 
     def _fused_update(self, params, grads, lr, penalty):
         c = _fused.coefficients(params.dtype, self.epsilon, -lr)
-        _fused.adagrad(params, grads, self.cache, c, *penalty)
+        return _fused.adagrad(params, grads, self.cache, c, *penalty)
 
 
 class RMSprop(_Optimizer):
@@ -191,7 +194,7 @@ class RMSprop(_Optimizer):
 
     def _fused_update(self, params, grads, lr, penalty):
         c = _fused.coefficients(params.dtype, self.rho, 1 - self.rho, self.epsilon, -lr)
-        _fused.rmsprop(params, grads, self.cache, c, *penalty)
+        return _fused.rmsprop(params, grads, self.cache, c, *penalty)
 
 
 class Adam(_Optimizer):
@@ -240,7 +243,7 @@ class Adam(_Optimizer):
         c = _fused.coefficients(
             params.dtype, b1, 1 - b1, b2, 1 - b2, self.epsilon, -lr_t
         )
-        _fused.adam(params, grads, self.m, self.v, c, *penalty)
+        return _fused.adam(params, grads, self.m, self.v, c, *penalty)
 
 
 # solver name -> (update rule, {the rule's argument: the estimator parameter

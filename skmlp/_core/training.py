@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from . import penalties
 from ._array import ArrayOps, rows
 
 
@@ -111,22 +112,29 @@ class Stepper:
     plateau: Plateau
 
 
-def train_step(objective, stepper, X, Y, sample_weight):
-    """One optimizer step on one minibatch; returns (loss, B), B = sample-weight sum.
+def train_step(objective, stepper, X, Y, sample_weight, weight_sums=None):
+    """One optimizer step on one minibatch; returns (loss, B, weight_sums), B =
+    sample-weight sum.
 
     A batch whose weights sum to zero has nothing to learn from: no step. A
-    fused optimizer adds the penalty's gradient inside its update.
+    fused optimizer adds the penalty's gradient inside its update, and sums
+    the new weights there (``weight_sums``, None on the NumPy path): given to
+    the next step, they give its penalty's value without reading the weights.
     """
     network, optimizer = objective.network, stepper.optimizer
     fold = optimizer.fused
-    loss, B = objective.value_and_grad(X, Y, sample_weight, penalty_grad=not fold)
+    if not penalties.FUSED_VALUE:
+        weight_sums = None
+    loss, B = objective.value_and_grad(
+        X, Y, sample_weight, penalty_grad=not fold, weight_sums=weight_sums
+    )
     if B > 0 and np.isfinite(loss):
         penalty = None
         if fold:
             penalty = objective.penalty.ranges(network.n_weights, B, network.dtype)
         rate = stepper.schedule.rate(optimizer.steps)
-        optimizer.step(network.params, network.grads, rate, penalty)
-    return loss, B
+        weight_sums = optimizer.step(network.params, network.grads, rate, penalty)
+    return loss, B, weight_sums
 
 
 class _Batches:
@@ -183,8 +191,9 @@ def run_epoch(objective, stepper, batches):
     weights); batches whose sample weights sum to zero are skipped.
     """
     total_loss, total_weight = 0.0, 0.0
+    weight_sums = None  # the first step reads its weights; later ones, not
     for Xb, Yb, wb in batches:
-        loss, B = train_step(objective, stepper, Xb, Yb, wb)
+        loss, B, weight_sums = train_step(objective, stepper, Xb, Yb, wb, weight_sums)
         if not np.isfinite(loss):
             return np.nan
         total_loss += loss * B

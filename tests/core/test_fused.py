@@ -97,21 +97,22 @@ def fused_adam(p, g, state, t, ranges):
         p.dtype, 0.9, 1 - 0.9, 0.999, 1 - 0.999, 1e-8,
         -LR * math.sqrt(1 - 0.999**t) / (1 - 0.9**t),  # Adam's lr_t
     )  # fmt: skip
-    _fused.adam(p, g, *state, c, *ranges)
+    return _fused.adam(p, g, *state, c, *ranges)
 
 
 def fused_sgd(p, g, state, t, ranges, nesterov=True):
     c = _fused.coefficients(p.dtype, 0.9, -LR)
-    _fused.sgd(p, g, *state, c, *ranges, nesterov=nesterov)
+    return _fused.sgd(p, g, *state, c, *ranges, nesterov=nesterov)
 
 
 def fused_adagrad(p, g, state, t, ranges):
-    _fused.adagrad(p, g, *state, _fused.coefficients(p.dtype, 1e-8, -LR), *ranges)
+    c = _fused.coefficients(p.dtype, 1e-8, -LR)
+    return _fused.adagrad(p, g, *state, c, *ranges)
 
 
 def fused_rmsprop(p, g, state, t, ranges):
     c = _fused.coefficients(p.dtype, 0.9, 1 - 0.9, 1e-8, -LR)
-    _fused.rmsprop(p, g, *state, c, *ranges)
+    return _fused.rmsprop(p, g, *state, c, *ranges)
 
 
 RULES = {
@@ -151,6 +152,12 @@ def kernel_ranges(ranges, l1_ratio, dtype):
 
 
 def run_both(rule, n, dtype, kind, n_steps=3, seed=0):
+    """The NumPy reference's (p, *states) and the kernel's after n_steps."""
+    return run_both_with_sums(rule, n, dtype, kind, n_steps, seed)[:2]
+
+
+def run_both_with_sums(rule, n, dtype, kind, n_steps=3, seed=0):
+    """run_both, and the kernel's last sums with its penalty ranges."""
     ref, fused, n_states = RULES[rule]
     rng = np.random.default_rng(seed)
     p0 = rng.standard_normal(n).astype(dtype)
@@ -165,8 +172,8 @@ def run_both(rule, n, dtype, kind, n_steps=3, seed=0):
         g_fused = g.copy()
         ref_penalty(p_ref, g, ranges, l1_ratio)
         ref(p_ref, g, s_ref, t)
-        fused(p_fused, g_fused, s_fused, t, kr)
-    return (p_ref, *s_ref), (p_fused, *s_fused)
+        sums = fused(p_fused, g_fused, s_fused, t, kr)
+    return (p_ref, *s_ref), (p_fused, *s_fused), sums, kr[0]
 
 
 def assert_same(expected, actual, dtype):
@@ -194,6 +201,20 @@ def test_rule_matches_numpy(rule, dtype, kind, threads):
     assert _fused._n_chunks(actual[0].size, actual[0].size) == threads
     assert_same(expected, actual, dtype)
     assert not np.array_equal(actual[0], expected[0] * 0)  # it did move
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("rule", list(RULES))
+@pytest.mark.parametrize("kind", ["none", "l1", "elastic"])
+def test_update_sums_the_new_weights_of_each_penalty_range(rule, dtype, kind, threads):
+    # what the next step's penalty value is made of, taken in the update's pass
+    # (float32 sums over blocks, added in float64; any order: within rounding)
+    _, (p, *_), sums, bounds = run_both_with_sums(rule, 20001, dtype, kind)
+    assert sums.dtype == np.float64 and sums.shape == (len(bounds) - 1, 2)
+    rtol = {np.float64: 1e-12, np.float32: 1e-5}[dtype]
+    for j, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        W = p[a:b].astype(np.float64)
+        np.testing.assert_allclose(sums[j], [W @ W, np.abs(W).sum()], rtol=rtol)
 
 
 @pytest.mark.parametrize("n", [1, 7, 8193])
@@ -224,12 +245,18 @@ def test_chunks_cut_penalty_ranges(n_chunks):
     vel = np.zeros(n)
     c = _fused.coefficients(dtype, 0.0, -1.0)  # p -= g: the step shows g
     p_new = p.copy()
+    sums = np.full((n_chunks, 4, 2), np.nan)  # each chunk writes all of its own
     for t in range(n_chunks):  # as _fused hands chunks to threads
         lo, hi = t * n // n_chunks, (t + 1) * n // n_chunks
         rule = _fused_kernels.MOMENTUM
         pen = (bounds, l1, l2)
-        assert _fused_kernels.update(p_new, g, vel, vel, c, pen, rule, (lo, hi))
+        span = (lo, hi)
+        assert _fused_kernels.update(p_new, g, vel, vel, c, pen, rule, span, sums[t])
     np.testing.assert_array_max_ulp(p_new, p - expected_g, maxulp=2)
+    for j in range(4):  # the chunks' sums add up to each range's
+        W = p_new[bounds[j] : bounds[j + 1]]
+        expected = [W @ W, np.abs(W).sum()]
+        np.testing.assert_allclose(sums[:, j].sum(axis=0), expected, rtol=1e-12)
 
 
 def test_grads_left_untouched():

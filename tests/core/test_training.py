@@ -331,8 +331,10 @@ def test_train_step_with_zero_weight_sum_does_nothing(rng):
     stepper = make_stepper(network, optimizer)
     before = network.params.copy()
     objective = Objective(network, HEAD, ElasticNet(1.0))
-    loss, B = train_step(objective, stepper, X, Y, np.zeros(4))
+    sums = np.zeros((1, 2))  # the weights' sums from an earlier step: still theirs
+    loss, B, returned = train_step(objective, stepper, X, Y, np.zeros(4), sums)
     assert (loss, B) == (0.0, 0.0)
+    assert returned is sums
     assert_array_equal(network.params, before)
     assert optimizer.steps == 0
 
@@ -345,9 +347,11 @@ def test_train_step_is_one_step_on_the_objective_gradient(rng):
     schedule = LearningRateSchedule(0.3, decay=1.0)
     stepper = make_stepper(network, schedule=schedule)
     objective = Objective(network, HEAD, ElasticNet(0.2))
+    sums = None  # the second step's penalty value from the first's sums, if fused
     for expected_steps in (1, 2):
-        loss, B = train_step(objective, stepper, X, Y, w)
+        loss, B, sums = train_step(objective, stepper, X, Y, w, sums)
         assert B == w.sum() and stepper.optimizer.steps == expected_steps
+        assert (sums is None) == (not stepper.optimizer.fused)
     # the same two steps by hand: v = mu v - lr g, Nesterov's update, lr 0.3/(1+s)
     v = np.zeros_like(replay.params)
     for s in (0, 1):

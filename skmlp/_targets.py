@@ -30,9 +30,14 @@ def target_kind(y):
     """
     kind = type_of_target(y, input_name="y")
     if kind not in _LABEL_KINDS:
+        hint = (
+            "; y looks like a regression target with continuous values"
+            if kind.startswith("continuous")
+            else ""
+        )
         raise ValueError(
             f"Unknown label type: {kind!r}. A classifier needs discrete class "
-            "labels; y looks like a regression target with continuous values."
+            f"labels{hint}."
         )
     if kind == "multilabel-indicator":
         return "multilabel"

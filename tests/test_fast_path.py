@@ -83,6 +83,7 @@ def test_the_penalty_value_from_the_update_changes_the_losses_within_rounding(
     params, dtype, monkeypatch
 ):
     # the value enters the reported loss, never a gradient: the same weights
+    # (here no stopping rule or adaptive rate sits near its threshold)
     monkeypatch.setattr(losses, "FUSED_SOFTMAX", False)
     fused, plain = _fit_both(ScratchMLPClassifier, params, *_data(dtype))
     for a, b in zip(fused.coefs_ + fused.intercepts_, plain.coefs_ + plain.intercepts_):

@@ -15,7 +15,9 @@ can be imported, and each kernel is compiled on its first call (then cached
 on disk where a cache directory is writable).
 
 Arithmetic follows the NumPy path operation by operation: same operands, same
-order, no fused multiply-add, no fastmath. Every scalar coefficient is passed
+order, no fused multiply-add, no fastmath (save the two additions that sum
+the new weights for the penalty's value, which may be reassociated: a
+reported value, never a step). Every scalar coefficient is passed
 in the parameters' dtype (:func:`coefficients` builds them), so a float32
 update is float32 arithmetic throughout, as NumPy's is. The results then equal
 the NumPy path's to the last bit in practice; the tests allow 2 units in the
@@ -178,14 +180,17 @@ def rmsprop(params, grads, cache, c, bounds, l1, l2):
 def _check(params, grads, states, c, n_coefs, bounds, l1, l2):
     # the kernels index without bounds checks: catch what would corrupt memory.
     # A training loop passes the same arrays every step (only c is new): they
-    # are checked once, then recognised by identity (weak references: a
-    # freed array is never mistaken for a new one, nor kept alive); c is
+    # are checked once, then recognised by identity and shape (weak
+    # references: a freed array is never mistaken for a new one, nor kept
+    # alive; the shape: one resized in place is checked again); c is
     # checked every time
     arrays = (params, grads, *states, bounds, l1, l2)
     last = getattr(_local, "checked", ())
-    if len(last) != len(arrays) or any(a is not r() for a, r in zip(arrays, last)):
+    if len(last) != len(arrays) or any(
+        a is not ref() or a.shape != shape for a, (ref, shape) in zip(arrays, last)
+    ):
         _check_arrays(params, grads, states, bounds, l1, l2)
-        _local.checked = tuple(weakref.ref(a) for a in arrays)
+        _local.checked = tuple((weakref.ref(a), a.shape) for a in arrays)
     if c.dtype != params.dtype or c.shape != (n_coefs,):
         raise ValueError(
             f"c must hold {n_coefs} coefficients in {params.dtype}; "
@@ -287,6 +292,8 @@ def relu_backward(A, dA, db, mask=None, rate=0.0):
     nc = _n_chunks(A.size, w, _MIN_LAYER_CHUNK)
     kernel = _get()["relu_backward"]
     _split(kernel, w, nc, lambda t, lo, hi: (A, dA, mask, scale, db, lo, hi))
+    if w == 1:  # NumPy sums a single column pairwise, not row by row
+        np.sum(dA, axis=0, out=db)
     return dA
 
 

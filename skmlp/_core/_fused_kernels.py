@@ -236,7 +236,9 @@ def dropout_mask(A, bits, threshold, scale, mask, out, lo, hi):
 def relu_backward(A, dA, mask, scale, db, lo, hi):
     """Columns [lo, hi) of dA = dA * [A > 0] in place (first dA = (dA * mask)
     * scale when ``mask`` has rows: the dropout layer's backward) and of db =
-    the sum of dA's rows, from +0 in row order, as NumPy's ``sum(axis=0)``."""
+    the sum of dA's rows, from +0 in row order, as NumPy's ``sum(axis=0)``
+    adds two or more columns (a single one it sums pairwise: ``_fused``
+    takes NumPy's sum there)."""
     zero = scale - scale
     one = zero + 1
     dropout = mask.shape[0] > 0
@@ -268,7 +270,8 @@ def softmax_cross_entropy(Z, Y, w, inv_B, dZ, db):
     (never log(0)), accumulated in float64; the caller divides by B. One exp
     per logit; exp and log are the C library's, so values can differ from
     NumPy's in the last place. When ``db`` is not empty it gets the sum of
-    dZ's rows, from +0 in row order, as NumPy's ``sum(axis=0)``.
+    dZ's rows, from +0 in row order, as NumPy's ``sum(axis=0)`` adds two or
+    more columns (the caller sums a single column with NumPy).
     """
     weighted = w.shape[0] > 0
     bias_grad = db.shape[0] > 0

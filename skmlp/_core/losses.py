@@ -105,7 +105,9 @@ class SoftmaxCrossEntropy:
     def value_and_grad(self, Z, Y, sample_weight, B, db=None):
         xp = self.xp
         if self._fused and Z.flags.c_contiguous and Y.flags.c_contiguous:
-            same = db is None or db.dtype == Z.dtype  # else NumPy's sum casts
+            # NumPy's sum casts to another dtype, and sums a single column
+            # pairwise: there, its own sum
+            same = db is None or (db.dtype == Z.dtype and Z.shape[1] > 1)
             loss, dZ = _fused.softmax_cross_entropy(
                 Z, Y, sample_weight, B, db if same else None
             )

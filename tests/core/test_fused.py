@@ -459,6 +459,20 @@ def test_layer_kernels_split_over_threads_give_the_same_bits(shape, monkeypatch)
         assert_bits(many, one)
 
 
+@pytest.mark.parametrize("n", [1, 9, 300])
+def test_a_single_column_sums_as_numpy_sums_it(n):
+    # a hidden layer of one unit: NumPy sums the lone column pairwise, not
+    # row by row; the intercept's gradient must still be NumPy's to the bit
+    rng = np.random.default_rng(n)
+    A = np.maximum(rng.standard_normal((n, 1)), 0).astype(np.float32)
+    dA = rng.standard_normal((n, 1)).astype(np.float32) * 1e3
+    expected = dA * (A > 0)
+    db = np.empty(1, np.float32)
+    _fused.relu_backward(A, dA, db)
+    assert_bits(dA, expected)
+    assert_bits(db, np.sum(expected, axis=0))
+
+
 @pytest.mark.parametrize("n", [1, 3])
 def test_all_zero_columns_keep_numpy_signed_zero_sums(n):
     # a column of -0.0 sums to +0.0: NumPy's sum starts from +0, not the first row
@@ -510,14 +524,14 @@ def test_threads_follow_the_blas_limit():
             assert _fused.set_num_threads() == 1
         with threadpoolctl.threadpool_limits(2, user_api="blas"):
             assert _fused.set_num_threads() == min(2, os.cpu_count())
-        # the libraries are found once; their counts are read on every call,
-        # and agree with a fresh scan of the process
-        fresh = [
-            info["num_threads"]
-            for info in threadpoolctl.threadpool_info()
-            if info["user_api"] == "blas"
-        ]
-        assert _fused.blas_num_threads() == min(fresh)
+        # the libraries are found once (the same ones a fresh scan finds);
+        # their counts are read on every call
+        fresh = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+        cached = _fused._blas_libraries()
+        assert sorted(lib.filepath for lib in cached) == sorted(
+            i["filepath"] for i in fresh
+        )
+        assert _fused.blas_num_threads() == min(i["num_threads"] for i in fresh)
         assert _fused.set_num_threads(os.cpu_count() + 5) == os.cpu_count()
     finally:
         _fused.set_num_threads()

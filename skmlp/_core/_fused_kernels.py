@@ -95,6 +95,13 @@ def _add_abs(total, x):
     return total + abs(x)
 
 
+@_jit(inline="always")
+def _write(p, q, x, sq, ab):
+    # p[q] = x, and x added to the running sums of squares and absolute values
+    p[q] = x
+    return _add_square(sq, x), _add_abs(ab, x)
+
+
 # The rules' loops run on slices: a loop over range(len(slice)) is vectorised
 # by LLVM, one over range(i, end) is not (numba's negative-index handling gets
 # in the way).
@@ -113,9 +120,7 @@ def _adam_loop(p, gr, m, v, c, a1, a2):
         m[q] = mq
         v[q] = vq
         x = x + (mq / (np.sqrt(vq) + eps)) * nlr
-        p[q] = x
-        sq = _add_square(sq, x)
-        ab = _add_abs(ab, x)
+        sq, ab = _write(p, q, x, sq, ab)
     return sq, ab
 
 
@@ -129,20 +134,14 @@ def _momentum_loop(p, gr, vel, mu, nlr, a1, a2, nesterov):
             step = _pen_grad(gr[q], x, a1, a2, has1, has2) * nlr
             vq = vel[q] * mu + step
             vel[q] = vq
-            x = (x + step) + vq * mu
-            p[q] = x
-            sq = _add_square(sq, x)
-            ab = _add_abs(ab, x)
+            sq, ab = _write(p, q, (x + step) + vq * mu, sq, ab)
     else:
         for q in range(p.shape[0]):
             x = p[q]
             step = _pen_grad(gr[q], x, a1, a2, has1, has2) * nlr
             vq = vel[q] * mu + step
             vel[q] = vq
-            x = x + vq
-            p[q] = x
-            sq = _add_square(sq, x)
-            ab = _add_abs(ab, x)
+            sq, ab = _write(p, q, x + vq, sq, ab)
     return sq, ab
 
 
@@ -156,9 +155,7 @@ def _rmsprop_loop(p, gr, G, rho, omrho, eps, nlr, a1, a2):
         Gq = G[q] * rho + (g * g) * omrho
         G[q] = Gq
         x = x + (g / (np.sqrt(Gq) + eps)) * nlr
-        p[q] = x
-        sq = _add_square(sq, x)
-        ab = _add_abs(ab, x)
+        sq, ab = _write(p, q, x, sq, ab)
     return sq, ab
 
 

@@ -95,9 +95,11 @@ def _add_abs(total, x):
     return total + abs(x)
 
 
-@_jit(inline="always")
+@_jit()
 def _write(p, q, x, sq, ab):
-    # p[q] = x, and x added to the running sums of squares and absolute values
+    # p[q] = x, and x added to the running sums of squares and absolute values.
+    # Left to LLVM to inline: inlined by numba (inline="always"), the float32
+    # Adam loop compiled 30 % slower
     p[q] = x
     return _add_square(sq, x), _add_abs(ab, x)
 

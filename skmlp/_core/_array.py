@@ -123,10 +123,7 @@ class ArrayOps:
 
     def sum_rows_into(self, A, out):
         """out[...] = the sum of A's rows."""
-        if self.numpy:
-            np.sum(A, axis=0, out=out)
-        else:
-            out[...] = self.xp.sum(A, axis=0)
+        sum_rows_into(A, out, self.xp)
 
     def take_rows(self, X, idx, out):
         """X[idx] (rows; ``idx`` integers in X's namespace), into ``out`` with NumPy."""
@@ -153,6 +150,14 @@ def _torch_generator(seed, device):
     import torch
 
     return torch.Generator(device=device).manual_seed(seed)
+
+
+def sum_rows_into(A, out, xp=np):
+    """out[...] = the sum of A's rows, in A's namespace ``xp`` (NumPy: in place)."""
+    if xp is np:
+        np.sum(A, axis=0, out=out)
+    else:
+        out[...] = xp.sum(A, axis=0)
 
 
 def rows(a, index):

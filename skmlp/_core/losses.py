@@ -22,6 +22,7 @@ import numpy as np
 from scipy.special import expit
 
 from . import _fused
+from ._array import sum_rows_into
 from .activations import log_softmax
 
 # NumPy with the fast extra: the softmax head's loss and dZ in one numba pass
@@ -52,10 +53,7 @@ def _sum_rows(dZ, db, xp):
     """dZ, after ``db[...] = the sum of its rows`` when ``db`` is given (the
     output layer's intercept gradient, which the fused head makes in its pass)."""
     if db is not None:
-        if xp is np:
-            np.sum(dZ, axis=0, out=db)
-        else:
-            db[...] = xp.sum(dZ, axis=0)
+        sum_rows_into(dZ, db, xp)
     return dZ
 
 

@@ -130,7 +130,8 @@ class ArrayOps:
         if self.numpy:
             # mode="clip": the default "raise" copies through a temporary when
             # given out= (twice the time); the indices are valid by construction
-            return np.take(X, idx, axis=0, out=out, mode="clip")
+            # (the method: np.take's Python wrapper costs a microsecond a call)
+            return X.take(idx, axis=0, out=out, mode="clip")
         return self.xp.take(X, idx, axis=0)
 
     def scaled(self, a, c, out):

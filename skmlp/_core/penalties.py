@@ -66,7 +66,8 @@ class ElasticNet:
     def value_from_sums(self, sums, B):
         """The value, from the sums ``(sum W**2, sum |W|)`` of each range of
         :meth:`ranges` (as the fused update kernels return them)."""
-        return self._value([sums[j] for j in self._part_ranges], B)
+        rows = sums.tolist()  # Python floats: no NumPy scalar per element
+        return self._value([rows[j] for j in self._part_ranges], B)
 
     def _value(self, sums, B):
         # sums: (sum of squares, sum of absolute values) of each part's weights

@@ -8,6 +8,7 @@ What the loop works on travels as small values: the :class:`Objective`, a
 :class:`DataSet`, the :class:`LoopSettings` and the :class:`EpochHooks`.
 """
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -128,7 +129,7 @@ def train_step(objective, stepper, X, Y, sample_weight, weight_sums=None):
     loss, B = objective.value_and_grad(
         X, Y, sample_weight, penalty_grad=not fold, weight_sums=weight_sums
     )
-    if B > 0 and np.isfinite(loss):
+    if B > 0 and math.isfinite(loss):  # losses are Python floats
         penalty = None
         if fold:
             penalty = objective.penalty.ranges(network.n_weights, B, network.dtype)
@@ -194,7 +195,7 @@ def run_epoch(objective, stepper, batches):
     weight_sums = None  # the first step reads its weights; later ones, not
     for Xb, Yb, wb in batches:
         loss, B, weight_sums = train_step(objective, stepper, Xb, Yb, wb, weight_sums)
-        if not np.isfinite(loss):
+        if not math.isfinite(loss):
             return np.nan
         total_loss += loss * B
         total_weight += B

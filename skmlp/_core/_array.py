@@ -79,14 +79,14 @@ class ArrayOps:
         return rng
 
     def keep_mask(self, rng, shape, rate, dtype):
-        """Dropout's keep mask, U >= rate with U uniform in [0, 1) of ``dtype``.
+        """Dropout's keep mask: True with probability 1 - rate.
 
         A NumPy ``Generator`` draws it with :func:`keep_bits` (then sent to
-        the device); a ``torch.Generator`` with ``torch.rand`` on the device.
+        the device); a ``torch.Generator`` as ``torch.rand(...) >= rate``, in
+        ``dtype`` on the device.
         """
         if isinstance(rng, np.random.Generator):
-            dtype = _numpy_dtype(dtype, self.xp)
-            bits, threshold = keep_bits(rng, math.prod(shape), rate, dtype)
+            bits, threshold = keep_bits(rng, math.prod(shape), rate)
             mask = (bits >= threshold).reshape(shape)
             return mask if self.numpy else self.asarray(mask)
         import torch
@@ -171,37 +171,25 @@ def rows(a, index):
     return a[index, ...]
 
 
-def _numpy_dtype(dtype, xp):
-    if isinstance(dtype, np.dtype) or xp is np:
-        return np.dtype(dtype)
-    return np.dtype(np.float32 if dtype == xp.float32 else np.float64)
-
-
-def keep_bits(rng, n, rate, dtype):
+def keep_bits(rng, n, rate):
     """Random bits for n dropout keep decisions, and the threshold to reach.
 
-    ``bits[k] >= threshold`` exactly when the uniform that NumPy's
-    ``rng.random(dtype=dtype)`` makes of the same bits is >= ``rate``:
-    a float64 uniform is the top 53 bits of a raw 64-bit output times 2**-53
-    (one output each), a float32 uniform the top 24 bits of a 32-bit half
-    times 2**-24 (two per output, the low half first). Comparing integers
-    skips the conversion to floating point, and float32 masks take half as
-    many raw outputs as float64 ones. Each call starts on a fresh output.
+    Each decision takes 16 random bits: the quarters of ``rng``'s raw 64-bit
+    outputs, the lowest first, four decisions per output (each call starts on
+    a fresh output). A unit is kept when its bits are at least
+    ``ceil(rate * 2**16)``: dropped with probability ``rate`` rounded up to a
+    multiple of 2**-16 (within 1.5e-5 of it; a rate above 1 - 2**-16 keeps
+    one unit in 2**16). Comparing integers skips any conversion to floating
+    point, and 16 bits a decision draw a quarter of the random words that
+    one float64 uniform per decision would (half of what float32 would).
     """
-    generator = rng.bit_generator
-    if dtype == np.float32:
-        raw = generator.random_raw((n + 1) // 2)
-        if np.little_endian:
-            bits = raw.view(np.uint32)[:n]
-        else:  # the low half first, wherever the bytes lie
-            halves = np.stack([raw & 0xFFFFFFFF, raw >> 32], axis=1)
-            bits = halves.astype(np.uint32).reshape(-1)[:n]
-        # U >= r  <=>  (bits >> 8) >= ceil(r 2**24)  <=>  bits >= that << 8
-        smallest = math.ceil(float(np.float32(rate)) * 2.0**24) << 8
-        return bits, np.uint32(min(smallest, 2**32 - 1))
-    bits = generator.random_raw(n)
-    smallest = math.ceil(float(rate) * 2.0**53) << 11
-    return bits, np.uint64(min(smallest, 2**64 - 1))
+    raw = rng.bit_generator.random_raw((n + 3) // 4)
+    if np.little_endian:
+        bits = raw.view(np.uint16)[:n]
+    else:  # the lowest quarter first, wherever the bytes lie
+        quarters = [(raw >> shift) & 0xFFFF for shift in (0, 16, 32, 48)]
+        bits = np.stack(quarters, axis=1).astype(np.uint16).reshape(-1)[:n]
+    return bits, np.uint16(min(math.ceil(float(rate) * 2**16), 2**16 - 1))
 
 
 def to_numpy(a, xp=None):

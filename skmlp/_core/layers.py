@@ -64,8 +64,9 @@ class Dropout:
 
     ``rng`` draws the masks (see ``ArrayOps.random_generator`` and
     ``ArrayOps.keep_mask``): with NumPy from its raw bits, compared as
-    integers (:func:`~skmlp._core._array.keep_bits`), the same masks as
-    ``rng.random(...) >= p`` at a fraction of the cost.
+    integers (:func:`~skmlp._core._array.keep_bits`: 16 bits a decision, p
+    rounded up to a multiple of 2**-16), at a fraction of the cost of
+    ``rng.random(...) >= p``.
     """
 
     def __init__(self, rate, rng, ops=None):
@@ -82,7 +83,7 @@ class Dropout:
         scale = 1.0 / (1.0 - self.rate)
         ops = self.ops
         if self._fused and out is not None:
-            bits, threshold = keep_bits(self.rng, A.size, self.rate, A.dtype)
+            bits, threshold = keep_bits(self.rng, A.size, self.rate)
             self.mask = self._mask_rows(A.shape)
             return _fused.dropout_mask(A, bits, threshold, self.rate, self.mask, out)
         mask = ops.keep_mask(self.rng, A.shape, self.rate, A.dtype)

@@ -367,15 +367,24 @@ def test_bias_relu_is_numpy_add_then_maximum(shape, seed):
     np.testing.assert_array_equal(Z, expected)
 
 
+def _quarters(bit_generator, n):
+    """n 16-bit values: the quarters of the raw 64-bit outputs, lowest first
+    (by shifts, not by a view of the bytes)."""
+    raw = bit_generator.random_raw((n + 3) // 4)
+    return np.array(
+        [(int(r) >> shift) & 0xFFFF for r in raw for shift in (0, 16, 32, 48)][:n],
+        dtype=np.uint16,
+    )
+
+
 @given(shape=layer_shapes, seed=st.integers(0, 2**16), rate=st.sampled_from([0.1, 0.5]))
 @settings(max_examples=60, deadline=None)
-def test_dropout_mask_is_numpy_uniform_compare_multiply_scale(shape, seed, rate):
+def test_dropout_mask_is_bits_compare_multiply_scale(shape, seed, rate):
     n, w, dtype = shape
     A = _batch(np.random.default_rng(seed), n, w, dtype)
-    # the keep bits make the masks that rng.random's uniforms make
-    U = np.random.default_rng(seed + 1).random((n, w), dtype=dtype)
-    bits, threshold = keep_bits(np.random.default_rng(seed + 1), n * w, rate, dtype)
-    expected_mask = U >= rate
+    bits, threshold = keep_bits(np.random.default_rng(seed + 1), n * w, rate)
+    reference = _quarters(np.random.default_rng(seed + 1).bit_generator, n * w)
+    expected_mask = (reference >= math.ceil(rate * 2**16)).reshape(n, w)
     expected = np.multiply(A, expected_mask)
     expected *= 1.0 / (1.0 - rate)
     mask, out = np.empty((n, w), dtype=bool), np.empty_like(A)
@@ -385,16 +394,28 @@ def test_dropout_mask_is_numpy_uniform_compare_multiply_scale(shape, seed, rate)
 
 
 @pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.SFC64])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("rate", [0.0, 1e-9, 0.25, 1 - 1e-9])
-def test_keep_bits_threshold_is_the_rate_in_the_uniforms_grid(
-    dtype, rate, bit_generator
+@pytest.mark.parametrize(
+    "rate, threshold",
+    [(0.0, 0), (1e-9, 1), (0.25, 2**14), (0.2, 13108), (1 - 1e-9, 2**16 - 1)],
+)
+def test_keep_bits_are_16_bit_quarters_against_the_rate_rounded_up(
+    bit_generator, rate, threshold
 ):
-    n = 20_001  # odd: the last float32 half of a raw output is left unused
-    bits, threshold = keep_bits(np.random.Generator(bit_generator(7)), n, rate, dtype)
-    U = np.random.Generator(bit_generator(7)).random(n, dtype=dtype)
-    assert bits.shape == (n,)
-    np.testing.assert_array_equal(bits >= threshold, U >= rate)
+    n = 20_001  # not a multiple of 4: the last raw output is partly unused
+    bits, t = keep_bits(np.random.Generator(bit_generator(7)), n, rate)
+    assert bits.dtype == np.uint16 and t.dtype == np.uint16 and t == threshold
+    np.testing.assert_array_equal(bits, _quarters(bit_generator(7), n))
+    # dropped with probability threshold / 2**16: rate rounded up to 2**-16
+    dropped = threshold / 2**16
+    if threshold < 2**16 - 1:  # else capped: one unit in 2**16 is kept
+        assert dropped >= rate and dropped - rate < 2**-16
+    observed = np.mean(bits < t)
+    assert abs(observed - dropped) <= 5 * math.sqrt(dropped * (1 - dropped) / n)
+    # the next call starts on a fresh raw output
+    rng = np.random.Generator(bit_generator(7))
+    keep_bits(rng, 5, rate)
+    again, _ = keep_bits(rng, 4, rate)
+    np.testing.assert_array_equal(again, _quarters(bit_generator(7), 12)[8:])
 
 
 @given(
@@ -433,7 +454,7 @@ def test_layer_kernels_split_over_threads_give_the_same_bits(shape, monkeypatch)
     Z, b = _batch(rng, n, w, np.float32), _batch(rng, 1, w, np.float32)[0]
     A = np.maximum(_batch(rng, n, w, np.float32), 0)
     dA = _batch(rng, n, w, np.float32)
-    bits, threshold = keep_bits(np.random.default_rng(3), n * w, 0.3, np.float32)
+    bits, threshold = keep_bits(np.random.default_rng(3), n * w, 0.3)
     mask = rng.random((n, w)) >= 0.3
 
     def run_all():

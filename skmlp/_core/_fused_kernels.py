@@ -221,7 +221,7 @@ def dropout_mask(A, bits, threshold, scale, mask, out, lo, hi):
     """Rows [lo, hi) of mask = bits >= threshold (flat, row-major) and
     out = (A * mask) * scale."""
     zero = scale - scale
-    one = zero + 1
+    one = scale / scale  # 1 in scale's dtype: zero + 1 would be float64
     w = A.shape[1]
     for i in range(lo, hi):
         a, m, o, b = A[i], mask[i], out[i], bits[i * w : (i + 1) * w]
@@ -239,7 +239,7 @@ def relu_backward(A, dA, mask, scale, db, lo, hi):
     adds two or more columns (a single one it sums pairwise: ``_fused``
     takes NumPy's sum there)."""
     zero = scale - scale
-    one = zero + 1
+    one = scale / scale  # 1 in scale's dtype: zero + 1 would be float64
     dropout = mask.shape[0] > 0
     for j in range(lo, hi):
         db[j] = zero

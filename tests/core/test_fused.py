@@ -445,6 +445,27 @@ def test_relu_backward_is_mask_scale_relu_then_row_sum(shape, seed, rate):
     assert_bits(db, expected_db)
 
 
+@pytest.mark.parametrize("name", ["relu_backward", "dropout_mask"])
+def test_float32_layer_kernels_stay_in_float32(name):
+    # a float64 constant in the loop (``zero + 1`` is float64 in numba) makes
+    # LLVM widen every float32 value to float64 and back: the same bits, at
+    # half the vector width and twice the time. The IR of a fresh compile
+    # (the cached one cannot be inspected) widens no float32 (its wrapper
+    # narrows the float32 argument from a Python float: that stays)
+    import numba
+
+    kernel = numba.njit(error_model="numpy")(getattr(_fused_kernels, name).py_func)
+    A = np.ones((3, 4), np.float32)
+    scale, mask = np.float32(1.25), np.ones((3, 4), bool)
+    if name == "relu_backward":
+        kernel(A, A.copy(), mask, scale, np.zeros(4, np.float32), 0, 4)
+    else:
+        bits = np.zeros(12, np.uint16)
+        kernel(A, bits, np.uint16(1), scale, mask, np.empty_like(A), 0, 3)
+    (ir,) = kernel.inspect_llvm().values()
+    assert "fpext float" not in ir
+
+
 @pytest.mark.parametrize("shape", [(7, 5), (64, 33), (3, 40)])
 def test_layer_kernels_split_over_threads_give_the_same_bits(shape, monkeypatch):
     # bias + ReLU and the mask by rows, ReLU's backward by columns: the same

@@ -118,6 +118,9 @@ default={hidden_layer_sizes}
         (inverted dropout: kept units are scaled by ``1 / (1 - rate)``); a
         float for every hidden layer or one rate per hidden layer, each in
         [0, 1). Never applied at predict time. Needs a stochastic solver.
+        On NumPy each keep decision takes 16 random bits, so a unit is
+        dropped with probability ``rate`` rounded up to a multiple of
+        2**-16 (within 1.5e-5 of it).
 
     l1_ratio : float, default=0.0
         Elastic-net mix of the weight penalty, in [0, 1]: the penalty is

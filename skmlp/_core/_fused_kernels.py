@@ -205,6 +205,14 @@ def update(p, gr, s1, s2, c, pen, rule, span, sums):
 # NumPy operations it replaces (same operations, same order, same dtype).
 
 
+@_jit(inline="always")
+def _zero_one(x):
+    # 0 and 1 in x's dtype (x finite and nonzero): an int literal would make
+    # them float64 in numba, and LLVM would then widen every float32 value of
+    # the loop to float64 and back
+    return x - x, x / x
+
+
 @_jit()
 def bias_relu(Z, b, zero, lo, hi):
     """Rows [lo, hi) of Z = maximum(Z + b, 0) in place, NaN kept, as NumPy's
@@ -220,8 +228,7 @@ def bias_relu(Z, b, zero, lo, hi):
 def dropout_mask(A, bits, threshold, scale, mask, out, lo, hi):
     """Rows [lo, hi) of mask = bits >= threshold (flat, row-major) and
     out = (A * mask) * scale."""
-    zero = scale - scale
-    one = scale / scale  # 1 in scale's dtype: zero + 1 would be float64
+    zero, one = _zero_one(scale)
     w = A.shape[1]
     for i in range(lo, hi):
         a, m, o, b = A[i], mask[i], out[i], bits[i * w : (i + 1) * w]
@@ -238,8 +245,7 @@ def relu_backward(A, dA, mask, scale, db, lo, hi):
     the sum of dA's rows, from +0 in row order, as NumPy's ``sum(axis=0)``
     adds two or more columns (a single one it sums pairwise: ``_fused``
     takes NumPy's sum there)."""
-    zero = scale - scale
-    one = scale / scale  # 1 in scale's dtype: zero + 1 would be float64
+    zero, one = _zero_one(scale)
     dropout = mask.shape[0] > 0
     for j in range(lo, hi):
         db[j] = zero

@@ -238,31 +238,52 @@ def dropout_mask(A, bits, threshold, scale, mask, out, lo, hi):
             o[j] = (a[j] * (one if keep else zero)) * scale
 
 
+@_jit(inline="always")
+def _relu_rows(A, dA, acc, lo, hi, zero, one):
+    # dA = dA * [A > 0] on columns [lo, hi), each new value added to its
+    # column's running sum in acc. Multiplied by 1 or 0 (NumPy multiplies by
+    # the boolean): a select of the product, not of the value, is what LLVM
+    # vectorises
+    for i in range(dA.shape[0]):
+        a, d = A[i, lo:hi], dA[i, lo:hi]
+        for j in range(d.shape[0]):
+            x = d[j] * (one if a[j] > zero else zero)
+            d[j] = x
+            acc[j] = acc[j] + x
+
+
+@_jit(inline="always")
+def _dropout_relu_rows(A, dA, mask, scale, acc, lo, hi, zero, one):
+    # the same, through the dropout layer's backward first
+    for i in range(dA.shape[0]):
+        a, d, m = A[i, lo:hi], dA[i, lo:hi], mask[i, lo:hi]
+        for j in range(d.shape[0]):
+            x = (d[j] * (one if m[j] else zero)) * scale
+            x = x * (one if a[j] > zero else zero)
+            d[j] = x
+            acc[j] = acc[j] + x
+
+
 @_jit()
 def relu_backward(A, dA, mask, scale, db, lo, hi):
     """Columns [lo, hi) of dA = dA * [A > 0] in place (first dA = (dA * mask)
     * scale when ``mask`` has rows: the dropout layer's backward) and of db =
     the sum of dA's rows, from +0 in row order, as NumPy's ``sum(axis=0)``
     adds two or more columns (a single one it sums pairwise: ``_fused``
-    takes NumPy's sum there)."""
+    takes NumPy's sum there).
+
+    The sums run in a local buffer, written to db once, and the loop with the
+    mask is a separate one: with db's stores and the dropout test inside the
+    row loop, LLVM vectorised less (a (200, 64) float64 layer took 8.5 us,
+    4.5 us now; the (512, 1024) float32 layer through a mask 110, now 85).
+    """
     zero, one = _zero_one(scale)
-    dropout = mask.shape[0] > 0
-    for j in range(lo, hi):
-        db[j] = zero
-    for i in range(dA.shape[0]):
-        a, d, s = A[i, lo:hi], dA[i, lo:hi], db[lo:hi]
-        # multiplied by 1 or 0 (NumPy multiplies by the boolean): a select of
-        # the product, not of the value, is what LLVM vectorises
-        if dropout:
-            m = mask[i, lo:hi]
-            for j in range(d.shape[0]):
-                x = (d[j] * (one if m[j] else zero)) * scale
-                d[j] = x * (one if a[j] > zero else zero)
-        else:
-            for j in range(d.shape[0]):
-                d[j] = d[j] * (one if a[j] > zero else zero)
-        for j in range(d.shape[0]):
-            s[j] = s[j] + d[j]
+    acc = np.zeros(hi - lo, dA.dtype)
+    if mask.shape[0] > 0:
+        _dropout_relu_rows(A, dA, mask, scale, acc, lo, hi, zero, one)
+    else:
+        _relu_rows(A, dA, acc, lo, hi, zero, one)
+    db[lo:hi] = acc
 
 
 @_jit()
@@ -281,28 +302,28 @@ def softmax_cross_entropy(Z, Y, w, inv_B, dZ, db):
     weighted = w.shape[0] > 0
     bias_grad = db.shape[0] > 0
     total = 0.0
-    for j in range(db.shape[0]):
-        db[j] = 0.0
+    k = Z.shape[1]
+    acc = np.zeros(db.shape[0], dZ.dtype)  # db, summed locally, written once
     for i in range(Z.shape[0]):
-        z, y, d = Z[i], Y[i], dZ[i]
-        top = z[0]
-        for j in range(1, z.shape[0]):
-            if z[j] > top:
-                top = z[j]
-        s = z[0] - z[0]
-        for j in range(z.shape[0]):
-            e = np.exp(z[j] - top)
-            d[j] = e
+        top = Z[i, 0]
+        for j in range(1, k):
+            if Z[i, j] > top:
+                top = Z[i, j]
+        s = Z[i, 0] - Z[i, 0]
+        for j in range(k):
+            e = np.exp(Z[i, j] - top)
+            dZ[i, j] = e
             s += e
         lse = np.log(s)
         wi = w[i] if weighted else 1.0
         scale = wi * inv_B
         row = 0.0
-        for j in range(z.shape[0]):
-            row += y[j] * ((z[j] - top) - lse)
-            d[j] = (d[j] / s - y[j]) * scale
+        for j in range(k):
+            row += Y[i, j] * ((Z[i, j] - top) - lse)
+            dZ[i, j] = (dZ[i, j] / s - Y[i, j]) * scale
         if bias_grad:
-            for j in range(z.shape[0]):
-                db[j] = db[j] + d[j]
+            for j in range(k):
+                acc[j] = acc[j] + dZ[i, j]
         total -= wi * row
+    db[:] = acc
     return total

@@ -12,6 +12,7 @@ and the class weights are worked out on the host, then moved to the device.
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils import assert_all_finite
 from sklearn.utils._array_api import (
     _is_numpy_namespace,
     get_namespace_and_device,
@@ -43,6 +44,26 @@ def float_dtypes(ops):
     if ops.numpy:
         return (np.float64, np.float32)
     return (ops.xp.float64, ops.xp.float32)
+
+
+def assert_finite(X, estimator):
+    """Raise scikit-learn's error ("Input X contains NaN" ...) unless every
+    value of the validated ``X`` is finite.
+
+    A dense NumPy ``X``'s row sums are finite when its values are (NaN and
+    infinity propagate through a sum): they are taken by the BLAS, a
+    matrix-vector product with ones, which reads ``X`` once on the threads the
+    BLAS may use (scikit-learn's own check sums on one thread: on the
+    benchmark's 50 000 x 784 float64 data 21 ms, against 17 with one BLAS
+    thread and 12 with two). Only when a sum is not finite -- a non-finite
+    value, or finite values whose sum overflows -- does scikit-learn's check
+    run, to decide and to word the error. Other input (sparse, other array
+    libraries) goes to scikit-learn's check directly.
+    """
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind == "f":
+        if np.isfinite(X @ np.ones(X.shape[1], X.dtype)).all():
+            return
+    assert_all_finite(X, input_name="X", estimator_name=type(estimator).__name__)
 
 
 def follow(ops, *arrays):

@@ -188,7 +188,9 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             reset=first_pass,
             accept_sparse=("csr", "csc"),
             dtype=_arrays.float_dtypes(ops),
+            ensure_all_finite=False,
         )
+        _arrays.assert_finite(X, self)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         return ops, X, y
@@ -349,7 +351,9 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             reset=False,
             accept_sparse=("csr", "csc"),
             dtype=_arrays.float_dtypes(ops),
+            ensure_all_finite=False,
         )
+        _arrays.assert_finite(X, self)
         sizes = [W.shape[0] for W in self.coefs_] + [self.coefs_[-1].shape[1]]
         dtype = self.coefs_[0].dtype
         weights = (self.coefs_, self.intercepts_)  # used as they are, no copy

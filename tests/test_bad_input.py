@@ -28,6 +28,7 @@ import scipy.sparse as sp
 from _helpers import classification
 from sklearn.exceptions import NotFittedError
 
+import skmlp._arrays
 import skmlp._solvers
 from skmlp import ScratchLogisticNet, ScratchMLPClassifier
 
@@ -93,6 +94,10 @@ def _container(X, container):
         return X.astype(np.float32)
     if container in ("csr", "csc"):
         return sp.csr_matrix(X) if container == "csr" else sp.csc_matrix(X)
+    if container == "fortran":
+        return np.asfortranarray(X)
+    if container == "strided":  # every other column of a wider array
+        return np.repeat(X, 2, axis=1)[:, ::2]
     return X
 
 
@@ -137,7 +142,7 @@ NON_FINITE_X = [
             "y": y,
         },
     )
-    for container in ["dense", "csr", "csc", "float32"]
+    for container in ["dense", "csr", "csc", "float32", "fortran", "strided"]
     for name, value, match in [
         ("nan", np.nan, "NaN"),
         ("inf", np.inf, "infinity"),
@@ -542,6 +547,40 @@ def test_dropout_zero_list_with_lbfgs_is_fine(data, Est):
     with pytest.warns(Warning):  # ConvergenceWarning after 5 iterations
         est.fit(X, y)
     assert all(np.isfinite(W).all() for W in est.coefs_)
+
+
+@pytest.mark.parametrize(
+    "dtype, big", [(np.float64, 1e308), (np.float32, np.float32(3e38))]
+)
+def test_finite_X_whose_row_sums_overflow_is_accepted(
+    no_training, data, Est, dtype, big
+):
+    # the finite check sums rows first; a sum beyond the dtype's range is not a
+    # non-finite value: scikit-learn's check decides, and lets it through
+    # (training then starts: the trap says so)
+    X, y = data
+    X = np.full(X.shape, big, dtype=dtype)
+    assert not np.isfinite(X.sum(axis=1)).any()
+    with pytest.raises(AssertionError, match="training started"):
+        Est(**SMALL).fit(X, y)
+
+
+def test_finite_check_of_dense_input_reads_row_sums_only(monkeypatch, data):
+    # finite dense X never reaches scikit-learn's element-wise check (the BLAS
+    # sums replace its single-threaded pass); anything else does
+    calls = []
+    monkeypatch.setattr(
+        skmlp._arrays, "assert_all_finite", lambda X, **kw: calls.append(kw)
+    )
+    X, y = data
+    est = ScratchMLPClassifier()
+    skmlp._arrays.assert_finite(X, est)
+    skmlp._arrays.assert_finite(X.astype(np.float32), est)
+    assert calls == []
+    skmlp._arrays.assert_finite(_with(X, (0, 0), np.inf), est)
+    skmlp._arrays.assert_finite(sp.csr_matrix(X), est)
+    named = {"input_name": "X", "estimator_name": "ScratchMLPClassifier"}
+    assert calls == [named, named]
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf])

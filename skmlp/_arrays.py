@@ -54,7 +54,7 @@ def assert_finite(X, estimator):
     infinity propagate through a sum): they are taken by the BLAS, a
     matrix-vector product with ones, which reads ``X`` once on the threads the
     BLAS may use (scikit-learn's own check sums on one thread: on the
-    benchmark's 50 000 x 784 float64 data 21 ms, against 17 with one BLAS
+    benchmark's 60 000 x 784 float64 data 21 ms, against 17 with one BLAS
     thread and 12 with two). Only when a sum is not finite -- a non-finite
     value, or finite values whose sum overflows -- does scikit-learn's check
     run, to decide and to word the error. Other input (sparse, other array

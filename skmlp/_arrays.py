@@ -12,6 +12,7 @@ and the class weights are worked out on the host, then moved to the device.
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import get_config
 from sklearn.utils import assert_all_finite
 from sklearn.utils._array_api import (
     _is_numpy_namespace,
@@ -58,8 +59,12 @@ def assert_finite(X, estimator):
     thread and 12 with two). Only when a sum is not finite -- a non-finite
     value, or finite values whose sum overflows -- does scikit-learn's check
     run, to decide and to word the error. Other input (sparse, other array
-    libraries) goes to scikit-learn's check directly.
+    libraries) goes to scikit-learn's check directly. Under scikit-learn's
+    ``assume_finite=True`` (``sklearn.set_config`` or ``config_context``)
+    nothing is read, as scikit-learn's estimators read nothing there.
     """
+    if get_config()["assume_finite"]:
+        return
     if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind == "f":
         if np.isfinite(X @ np.ones(X.shape[1], X.dtype)).all():
             return

@@ -25,6 +25,7 @@ a fitted model that must keep its weights, a method that does not exist.
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sklearn
 from _helpers import classification
 from sklearn.exceptions import NotFittedError
 
@@ -581,6 +582,32 @@ def test_finite_check_of_dense_input_reads_row_sums_only(monkeypatch, data):
     skmlp._arrays.assert_finite(sp.csr_matrix(X), est)
     named = {"input_name": "X", "estimator_name": "ScratchMLPClassifier"}
     assert calls == [named, named]
+
+
+def test_assume_finite_skips_the_finite_check(monkeypatch, data, Est):
+    # scikit-learn's assume_finite=True: no pass over X at all, as in
+    # scikit-learn's own estimators (before, the BLAS sums ran, found the NaN
+    # and handed X to scikit-learn's check, which then returned)
+    calls = []
+    monkeypatch.setattr(
+        skmlp._arrays, "assert_all_finite", lambda X, **kw: calls.append(kw)
+    )
+    X, y = data
+    X_bad = _with(X, (0, 0), np.nan)
+    with sklearn.config_context(assume_finite=True):
+        skmlp._arrays.assert_finite(X_bad, Est())
+        skmlp._arrays.assert_finite(sp.csr_matrix(X_bad), Est())
+    assert calls == []
+    skmlp._arrays.assert_finite(X_bad, Est())
+    assert len(calls) == 1
+
+
+def test_assume_finite_fit_trains_on_finite_data(no_training, data, Est):
+    # the same validation otherwise: training starts (the trap says so)
+    X, y = data
+    with sklearn.config_context(assume_finite=True):
+        with pytest.raises(AssertionError, match="training started"):
+            Est(**SMALL).fit(X, y)
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf])

@@ -25,9 +25,9 @@ from . import _fused
 from ._array import sum_rows_into
 from .activations import log_softmax
 
-# NumPy with the fast extra: the softmax head's loss and dZ in one numba pass
-# per row of logits. Its exp and log are the C library's, NumPy's its own,
-# so this one piece is equal to the NumPy path within a few units in the
+# NumPy with the fast extra: the softmax head's loss and dZ in one numba
+# kernel. Its exp is its own vectorised one and its log the C library's, not
+# NumPy's: this one piece equals the NumPy path within a few units in the
 # last place, not to the bit; the tests turn it off to compare the rest of
 # the fused path bit for bit
 FUSED_SOFTMAX = True

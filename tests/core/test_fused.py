@@ -558,6 +558,77 @@ def test_layer_kernels_refuse_mismatched_arrays(call, message):
         call()
 
 
+# -- the softmax head's exp ------------------------------------------------------
+
+
+def _ulps(actual, expected):
+    # distance in units of the expected value's last place
+    return np.abs(actual.astype(np.float64) - expected) / np.spacing(
+        np.abs(expected).astype(actual.dtype)
+    ).astype(np.float64)
+
+
+@given(
+    seed=st.integers(0, 2**16),
+    scale=st.sampled_from([1e-12, 1e-3, 1.0, 30.0, 700.0]),
+    n=st.integers(1, 300),
+)
+def test_exp_is_within_one_ulp_of_the_c_library(seed, scale, n):
+    # float64 against NumPy's exp (the C library's, correctly rounded but for
+    # rare cases); results in the normal range within 1 unit in the last
+    # place, subnormal ones within 1 unit of 2**-1074
+    x = -np.random.default_rng(seed).exponential(scale, n)
+    got = x.copy()
+    _fused_kernels.exp_nonpositive(got)
+    want = np.exp(x)
+    normal = want >= np.finfo(np.float64).tiny
+    assert _ulps(got[normal], want[normal]).max(initial=0) <= 1
+    assert np.abs(got[~normal] - want[~normal]).max(initial=0) <= 2.0**-1074
+
+
+def test_exp_over_the_whole_range_and_at_its_edges():
+    x = np.concatenate(
+        [
+            -np.linspace(0, 746, 200_001),
+            [0.0, -0.0, -5e-324, -1e-300, -708.39, -708.4, -744.44, -745.13],
+            [-745.14, -745.2, -746.0, -1e6, -np.inf],
+        ]
+    )
+    got = x.copy()
+    _fused_kernels.exp_nonpositive(got)
+    want = np.exp(x)
+    normal = want >= np.finfo(np.float64).tiny
+    assert _ulps(got[normal], want[normal]).max() <= 1
+    assert np.abs(got[~normal] - want[~normal]).max() <= 2.0**-1074
+    assert got[-5:].tolist() == [0.0] * 5  # below -745.2: 0, -inf included
+    nan = np.array([np.nan, -1.0, np.nan])
+    _fused_kernels.exp_nonpositive(nan)
+    assert np.isnan(nan[[0, 2]]).all() and nan[1] == np.exp(-1.0)
+
+
+def test_exp_in_float32_is_the_rounded_float64_value():
+    # float32 values are reduced in float64 and rounded once
+    x = -np.random.default_rng(0).exponential(10.0, 100_000).astype(np.float32)
+    x[:3] = [0.0, -103.9, -np.inf]
+    got = x.copy()
+    _fused_kernels.exp_nonpositive(got)
+    want = np.exp(x.astype(np.float64)).astype(np.float32)
+    assert got.dtype == np.float32
+    assert _ulps(got, want.astype(np.float64)).max() <= 1
+    assert got[2] == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_exp_polynomial_loop_is_vectorised(dtype):
+    # the point of this exp: the C library's is one call per value. The IR
+    # of a fresh compile (the cached one cannot be inspected) multiplies
+    # 4-wide vectors of doubles
+    kernel = numba.njit(error_model="numpy")(_fused_kernels.exp_nonpositive.py_func)
+    kernel(np.zeros(8, dtype))
+    (ir,) = kernel.inspect_llvm().values()
+    assert "fmul <4 x double>" in ir
+
+
 def test_threads_follow_the_blas_limit():
     threadpoolctl = pytest.importorskip("threadpoolctl")
     try:

@@ -389,8 +389,9 @@ def softmax_cross_entropy(Z, Y, w, inv_B, dZ, db):
         wi = w[i] if weighted else 1.0
         scale = wi * inv_B
         row = 0.0
-        for j in range(k):
+        for j in range(k):  # a sum in order: a loop of its own
             row += Y[i, j] * ((Z[i, j] - top) - lse)
+        for j in range(k):
             dZ[i, j] = (dZ[i, j] / s - Y[i, j]) * scale
         if bias_grad:
             for j in range(k):

@@ -337,16 +337,19 @@ def exp_nonpositive(x):
 
     Two loops: the reduction and the polynomial, which LLVM vectorises, then
     the table's scale (a gather it would not vectorise). float32 values are
-    reduced in float64 and rounded once to float32 (the scale is exact).
+    reduced in float64, and exp(r) is rounded to float32 before the scale
+    (exact, but for a result in float32's subnormal range).
     """
     n = x.shape[0]
     k = np.empty(n, np.int32)
-    last = np.int32(_POW2_NEG.shape[0] - 1)
+    last = float(_POW2_NEG.shape[0] - 1)
     for q in range(n):
         p, kq = _exp_reduced(np.float64(x[q]))
         x[q] = p
-        # NaN gives any int32: clamped into the table all the same
-        k[q] = min(max(np.int32(-kq), np.int32(0)), last)
+        # the table's index -k, clamped while a float: NaN goes to 0 (a NaN
+        # converted to an integer is undefined), and x's p is NaN anyway
+        i = -kq if -kq > 0.0 else 0.0
+        k[q] = np.int32(i if i < last else last)
     for q in range(n):
         x[q] = x[q] * _POW2_NEG[k[q]]
 

@@ -602,14 +602,6 @@ def test_assume_finite_skips_the_finite_check(monkeypatch, data, Est):
     assert len(calls) == 1
 
 
-def test_assume_finite_fit_trains_on_finite_data(no_training, data, Est):
-    # the same validation otherwise: training starts (the trap says so)
-    X, y = data
-    with sklearn.config_context(assume_finite=True):
-        with pytest.raises(AssertionError, match="training started"):
-            Est(**SMALL).fit(X, y)
-
-
 @pytest.mark.parametrize("value", [np.nan, np.inf])
 def test_non_finite_X_at_predict(data, Est, value):
     X, y = data

@@ -292,10 +292,13 @@ def relu_backward(A, dA, mask, scale, db, lo, hi):
 # are not): the softmax head spent 2/3 of its time there. Here, in float64:
 #   x = k ln 2 + r,  k = round(x / ln 2),  |r| <= ln(2) / 2
 #   exp(x) = 2**k * exp(r),  exp(r) by its Taylor polynomial of degree 13
-# (truncation error below 2e-17 relative), the scale 2**k from a table of the
-# negative powers of two (subnormal ones included: a result below the normal
-# range is rounded once). Within 1 unit in the last place of the C library's
-# exp (the tests check it); exp(x) = 0 for x < -745.2, as there; NaN stays NaN.
+# (truncation error below 2e-17 relative), the scale 2**k in two factors: a
+# table of 2**(64 - i), i = -k (all normal: that product is exact), then
+# 2**-64, so that a result in the subnormal range is rounded once. Within 1
+# unit in the last place of the C library's exp (the tests check it); 0 from
+# x = -1075 ln 2 (about -745.133) down, as there; NaN stays NaN. Defined for
+# x <= 0 only (the softmax head's Z - max(Z)): a positive x gives a wrong
+# value.
 
 _LOG2_E = 1.4426950408889634
 # ln 2 = _LN2_HI + _LN2_LO, _LN2_HI with its last 21 bits zero: k * _LN2_HI is
@@ -304,7 +307,8 @@ _LN2_HI = 6.93147180369123816490e-01
 _LN2_LO = 1.90821492927058770002e-10
 _ROUND = 6755399441055744.0  # 1.5 * 2**52: (t + _ROUND) - _ROUND rounds t to an integer
 _EXP_LOW = -745.5  # below it exp is 0 in float64 (2**-1075 rounds to 0)
-_POW2_NEG = np.ldexp(1.0, -np.arange(1078))  # 2**-i; 0 from i = 1075
+_POW2_SCALED = np.ldexp(1.0, 64 - np.arange(1078))  # 2**(64 - i), all normal
+_POW2_M64 = 2.0**-64
 
 
 @_jit(inline="always")
@@ -336,22 +340,22 @@ def exp_nonpositive(x):
     """x = exp(x) in place for a 1-d array of values <= 0 (NaN stays NaN).
 
     Two loops: the reduction and the polynomial, which LLVM vectorises, then
-    the table's scale (a gather it would not vectorise). float32 values are
-    reduced in float64, and exp(r) is rounded to float32 before the scale
-    (exact, but for a result in float32's subnormal range).
+    the table's scale (a gather it would not vectorise). Computed in float64
+    for float32 values too, and rounded once to x's dtype.
     """
     n = x.shape[0]
+    e = np.empty(n)  # exp(r), float64
     k = np.empty(n, np.int32)
-    last = float(_POW2_NEG.shape[0] - 1)
+    last = float(_POW2_SCALED.shape[0] - 1)
     for q in range(n):
         p, kq = _exp_reduced(np.float64(x[q]))
-        x[q] = p
+        e[q] = p
         # the table's index -k, clamped while a float: NaN goes to 0 (a NaN
-        # converted to an integer is undefined), and x's p is NaN anyway
+        # converted to an integer is undefined), and e's value is NaN anyway
         i = -kq if -kq > 0.0 else 0.0
         k[q] = np.int32(i if i < last else last)
     for q in range(n):
-        x[q] = x[q] * _POW2_NEG[k[q]]
+        x[q] = (e[q] * _POW2_SCALED[k[q]]) * _POW2_M64
 
 
 @_jit()

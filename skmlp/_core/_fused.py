@@ -309,9 +309,10 @@ def softmax_cross_entropy(Z, Y, sample_weight, B, db=None):
     ``SoftmaxCrossEntropy.value_and_grad`` computes them; exp is the
     kernels' own vectorised one (within 1 unit in the last place of the C
     library's) and log the C library's, where NumPy has its own: the two
-    agree within a few units in the last place, not to the bit. ``db``, when given, gets
-    the sum of dZ's rows in the same pass (the output layer's intercept
-    gradient), equal to NumPy's ``sum(dZ, axis=0)`` for this dZ.
+    agree within a few units in the last place, not to the bit. ``db``,
+    when given, gets the sum of dZ's rows in the same pass (the output
+    layer's intercept gradient), equal to NumPy's ``sum(dZ, axis=0)`` for
+    this dZ.
     """
     _check_rows(Z, Z.shape[1], "Z")
     _check_rows(Y, Z.shape[1], "Y", Z.shape[0])

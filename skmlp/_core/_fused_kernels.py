@@ -289,7 +289,7 @@ def relu_backward(A, dA, mask, scale, db, lo, hi):
 # -- exp(x) for x <= 0, vectorised ---------------------------------------------
 # The C library's exp is one call per value, which LLVM cannot vectorise (and
 # numba's vectorised one needs an SVML-patched llvmlite, which the pip wheels
-# are not): the softmax head spent 2/3 of its time there. Here, in float64:
+# are not): the softmax head spent half its time or more there. Here, in float64:
 #   x = k ln 2 + r,  k = round(x / ln 2),  |r| <= ln(2) / 2
 #   exp(x) = 2**k * exp(r),  exp(r) by its Taylor polynomial of degree 13
 # (truncation error below 2e-17 relative), the scale 2**k in two factors: a

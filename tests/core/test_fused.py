@@ -562,13 +562,6 @@ def test_layer_kernels_refuse_mismatched_arrays(call, message):
 # -- the softmax head's exp ------------------------------------------------------
 
 
-def _ulps(actual, expected):
-    # distance in units of the expected value's last place
-    return np.abs(actual.astype(np.float64) - expected) / np.spacing(
-        np.abs(expected).astype(actual.dtype)
-    ).astype(np.float64)
-
-
 @given(
     seed=st.integers(0, 2**16),
     scale=st.sampled_from([1e-12, 1e-3, 1.0, 30.0, 700.0]),
@@ -590,7 +583,7 @@ def _assert_close_to_c_exp(x, got):
     # x = -1075 ln 2, which either side may round)
     want = np.exp(x)
     normal = want >= np.finfo(np.float64).tiny
-    assert _ulps(got[normal], want[normal]).max(initial=0) <= 1
+    np.testing.assert_array_max_ulp(got[normal], want[normal], maxulp=1)
     sub = ~normal & (np.abs(x + 1075 * np.log(2)) > 1e-9)
     assert np.abs(got[sub] - want[sub]).max(initial=0) <= 2.0**-1074
     np.testing.assert_array_equal(got[sub] == 0, want[sub] == 0)
@@ -626,7 +619,7 @@ def test_exp_in_float32_is_the_rounded_float64_value():
     _fused_kernels.exp_nonpositive(got)
     want = np.exp(x.astype(np.float64)).astype(np.float32)
     assert got.dtype == np.float32
-    assert _ulps(got, want.astype(np.float64)).max() <= 1
+    np.testing.assert_array_max_ulp(got, want, maxulp=1)
     sub = want < np.finfo(np.float32).tiny
     assert sub.sum() > 2000
     np.testing.assert_array_equal(got[sub], want[sub])

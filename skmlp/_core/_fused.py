@@ -29,15 +29,21 @@ values each, in the parameters' dtype) say that on ``[bounds[j],
 bounds[j+1])`` the gradient used is ``grads + l2[j] * p + l1[j] * sign(p)``
 (added in that order, as ``ElasticNet.add_grad`` does; ``ElasticNet.ranges``
 builds them); elsewhere it is ``grads``. ``grads`` itself is never written.
+
+The kernels index without bounds checks, so each first checks, in compiled
+code, the shapes and ranges it indexes by, and refuses before writing
+anything (the wrappers here raise ``ValueError``): a check in Python costs a
+microsecond or more per call, and a step makes several calls. Dtypes and
+memory layouts are numba's to dispatch on: each combination compiles to its
+own loop, and the ones that vectorise are those the network passes (one
+floating dtype, C-contiguous).
 """
 
 import concurrent.futures
 import functools
 import importlib.util
-import operator
 import os
 import threading
-import weakref
 
 import numpy as np
 
@@ -52,8 +58,6 @@ import numpy as np
 _MIN_CHUNK = 2**19
 _MIN_LAYER_CHUNK = 2**20
 
-_kernels = None
-_SHAPE = operator.attrgetter("shape")
 # the update kernel's rules (as _fused_kernels numbers them; it is imported
 # only on first use)
 _ADAM, _MOMENTUM, _NESTEROV, _RMSPROP = 0, 1, 2, 3
@@ -153,21 +157,18 @@ def adam(params, grads, m, v, c, bounds, l1, l2):
     g = grads (+ penalty);  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g g;
     params += (m / (sqrt(v) + eps)) * (-lr_t)
     """
-    _check(params, grads, (m, v), c, 6, bounds, l1, l2)
     return _run(params, grads, m, v, c, (bounds, l1, l2), _ADAM)
 
 
 def sgd(params, grads, velocity, c, bounds, l1, l2, nesterov):
     """One momentum step: v = mu v - lr g; params += v, or, with Nesterov,
     params += -lr g, then params += mu v (the order of the NumPy path)."""
-    _check(params, grads, (velocity,), c, 2, bounds, l1, l2)
     rule = _NESTEROV if nesterov else _MOMENTUM
     return _run(params, grads, velocity, velocity, c, (bounds, l1, l2), rule)
 
 
 def adagrad(params, grads, cache, c, bounds, l1, l2):
     """G += g g;  params += (g / (sqrt(G) + eps)) * (-lr)."""
-    _check(params, grads, (cache,), c, 2, bounds, l1, l2)
     # RMSprop's kernel with rho = 1: G * 1 + (g * g) * 1 is G + g * g exactly
     c = np.array([1, 1, c[0], c[1]], dtype=c.dtype)
     return _run(params, grads, cache, cache, c, (bounds, l1, l2), _RMSPROP)
@@ -175,68 +176,17 @@ def adagrad(params, grads, cache, c, bounds, l1, l2):
 
 def rmsprop(params, grads, cache, c, bounds, l1, l2):
     """G = rho G + (1 - rho) g g;  params += (g / (sqrt(G) + eps)) * (-lr)."""
-    _check(params, grads, (cache,), c, 4, bounds, l1, l2)
     return _run(params, grads, cache, cache, c, (bounds, l1, l2), _RMSPROP)
 
 
-def _check(params, grads, states, c, n_coefs, bounds, l1, l2):
-    # the kernels index without bounds checks: catch what would corrupt memory.
-    # A training loop passes the same arrays every step (only c is new): they
-    # are checked once, then recognised by identity and shape (weak
-    # references: a freed array is never mistaken for a new one, nor kept
-    # alive; the shape: one resized in place is checked again); c is
-    # checked every time
-    # (map and tuple comparison: C loops, about a third of a generator's time)
-    arrays = (params, grads, *states, bounds, l1, l2)
-    refs, shapes = getattr(_local, "checked", ((), ()))
-    if (
-        len(refs) != len(arrays)
-        or not all(map(operator.is_, arrays, map(weakref.ref.__call__, refs)))
-        or shapes != tuple(map(_SHAPE, arrays))
-    ):
-        _check_arrays(params, grads, states, bounds, l1, l2)
-        _local.checked = tuple(map(weakref.ref, arrays)), tuple(map(_SHAPE, arrays))
-    if c.dtype != params.dtype or c.shape != (n_coefs,):
-        raise ValueError(
-            f"c must hold {n_coefs} coefficients in {params.dtype}; "
-            f"got {c.shape}, {c.dtype}."
-        )
-
-
-def _check_arrays(params, grads, states, bounds, l1, l2):
-    dtype = params.dtype
-    if dtype not in (np.float32, np.float64):
-        raise TypeError(f"params must be float32 or float64; got {dtype}.")
-    for name, a in (
-        ("grads", grads),
-        *((f"state {i}", s) for i, s in enumerate(states)),
-    ):
-        if a.dtype != dtype or a.shape != params.shape:
-            raise ValueError(
-                f"{name} must match params ({params.shape}, {dtype}); "
-                f"got {a.shape}, {a.dtype}."
-            )
-    for name, a in (
-        ("params", params),
-        ("grads", grads),
-        *(("a state", s) for s in states),
-    ):
-        if a.ndim != 1 or not a.flags.c_contiguous:
-            raise ValueError(f"{name} must be a contiguous 1-d array.")
-    if bounds.dtype != np.int64 or l1.dtype != dtype or l2.dtype != dtype:
-        raise ValueError("bounds must be int64 and l1, l2 in the params' dtype.")
-    k = bounds.shape[0] - 1
-    if k < 0 or l1.shape != (k,) or l2.shape != (k,):
-        raise ValueError(
-            f"bounds needs one value more than l1 and l2; got {bounds.shape[0]}, "
-            f"{l1.shape[0]}, {l2.shape[0]}."
-        )
-
-
 # ---------------------------------------------------------------------------
-# The element-wise pieces of a dense layer, for C-contiguous (n, w) batches:
-# on the caller's thread, or split by rows or columns from _MIN_LAYER_CHUNK
-# elements per thread; each equals the NumPy operations it replaces.
+# The element-wise pieces of a dense layer, for (n, w) batches: on the
+# caller's thread, or split by rows or columns from _MIN_LAYER_CHUNK elements
+# per thread; each equals the NumPy operations it replaces. The kernels check
+# the shapes they index by (a mismatch raises here, before anything is
+# written); dtypes and memory layouts are numba's to dispatch on (one
+# compiled loop each; C-contiguous arrays of one dtype, as the network passes
+# them, are the ones that vectorise).
 # ---------------------------------------------------------------------------
 
 
@@ -246,11 +196,10 @@ _NO_WEIGHTS = np.zeros(0)
 
 def bias_relu(Z, b):
     """Z = maximum(Z + b, 0), in place; returns Z."""
-    _check_rows(Z, Z.shape[1], "Z")
-    _check_vector(b, Z.shape[1], "b", Z.dtype)
-    n, zero = Z.shape[0], Z.dtype.type(0)
-    nc = _n_chunks(Z.size, n, _MIN_LAYER_CHUNK)  # rows to each thread
-    _split(_get()["bias_relu"], n, nc, lambda t, lo, hi: (Z, b, zero, lo, hi))
+    args = (Z, b, Z.dtype.type(0))  # rows to each thread
+    ok = _split(_kernels().bias_relu, args, Z.shape[0], Z.size, _MIN_LAYER_CHUNK)
+    if not all(ok):
+        raise _mismatch("bias_relu", Z=Z, b=b)
     return Z
 
 
@@ -261,19 +210,11 @@ def dropout_mask(A, bits, threshold, rate, mask, out):
     element of A, row-major); ``mask`` is a boolean buffer of A's shape. The
     scale is applied in A's dtype, as NumPy does with a Python float.
     """
-    _check_rows(A, A.shape[1], "A")
-    _check_rows(mask, A.shape[1], "mask", A.shape[0], np.bool_)
-    _check_rows(out, A.shape[1], "out", A.shape[0], A.dtype)
-    if bits.ndim != 1 or bits.shape[0] < A.size or bits.dtype != threshold.dtype:
-        raise ValueError(
-            "bits must be a 1-d array of A.size values of the threshold's type."
-        )
     scale = A.dtype.type(1.0 / (1.0 - rate))
-    n, kernel = A.shape[0], _get()["dropout_mask"]
-    nc = _n_chunks(A.size, n, _MIN_LAYER_CHUNK)  # rows to each thread
-    _split(
-        kernel, n, nc, lambda t, lo, hi: (A, bits, threshold, scale, mask, out, lo, hi)
-    )
+    args = (A, bits, threshold, scale, mask, out)  # rows to each thread
+    ok = _split(_kernels().dropout_mask, args, A.shape[0], A.size, _MIN_LAYER_CHUNK)
+    if not all(ok):
+        raise _mismatch("dropout_mask", A=A, bits=bits, mask=mask, out=out)
     return out
 
 
@@ -284,19 +225,13 @@ def relu_backward(A, dA, db, mask=None, rate=0.0):
     first multiplied by the mask and by 1 / (1 - rate), as the dropout
     layer's backward does.
     """
-    _check_rows(A, A.shape[1], "A")
-    _check_rows(dA, A.shape[1], "dA", A.shape[0], A.dtype)
-    _check_vector(db, A.shape[1], "db", A.dtype)
-    if mask is None:
-        mask = _NO_MASK
-    else:
-        _check_rows(mask, A.shape[1], "mask", A.shape[0], np.bool_)
     scale = A.dtype.type(1.0 / (1.0 - rate))
+    args = (A, dA, _NO_MASK if mask is None else mask, scale, db)
     # columns to each thread: every column's sum still runs over the rows in order
     w = A.shape[1]
-    nc = _n_chunks(A.size, w, _MIN_LAYER_CHUNK)
-    kernel = _get()["relu_backward"]
-    _split(kernel, w, nc, lambda t, lo, hi: (A, dA, mask, scale, db, lo, hi))
+    ok = _split(_kernels().relu_backward, args, w, A.size, _MIN_LAYER_CHUNK)
+    if not all(ok):
+        raise _mismatch("relu_backward", A=A, dA=dA, db=db, mask=mask)
     if w == 1:  # NumPy sums a single column pairwise, not row by row
         np.sum(dA, axis=0, out=db)
     return dA
@@ -311,74 +246,81 @@ def softmax_cross_entropy(Z, Y, sample_weight, B, db=None):
     library's) and log the C library's, where NumPy has its own: the two
     agree within a few units in the last place, not to the bit. ``db``,
     when given, gets the sum of dZ's rows in the same pass (the output
-    layer's intercept gradient), equal to NumPy's ``sum(dZ, axis=0)`` for
+    layer's intercept gradient), equal to NumPy's ``sum(axis=0)`` for
     this dZ.
     """
-    _check_rows(Z, Z.shape[1], "Z")
-    _check_rows(Y, Z.shape[1], "Y", Z.shape[0])
-    if sample_weight is None:
-        sample_weight = _NO_WEIGHTS
-    else:
-        _check_vector(sample_weight, Z.shape[0], "sample_weight", sample_weight.dtype)
-    if db is None:
-        db = np.zeros(0, Z.dtype)
-    else:
-        _check_vector(db, Z.shape[1], "db", Z.dtype)
-    dZ = np.empty_like(Z)
-    total = _get()["softmax_cross_entropy"](Z, Y, sample_weight, 1.0 / B, dZ, db)
+    w = _NO_WEIGHTS if sample_weight is None else sample_weight
+    dZ = np.empty(Z.shape, Z.dtype)
+    db_ = _no_values(Z.dtype) if db is None else db
+    ok, total = _kernels().softmax_cross_entropy(Z, Y, w, 1.0 / B, dZ, db_)
+    if not ok:
+        raise _mismatch("softmax_cross_entropy", Z=Z, Y=Y, sample_weight=w, db=db)
     return total / B, dZ
 
 
-def _check_rows(a, width, name, n_rows=None, dtype=None):
-    # the layer kernels index without bounds checks: shapes must agree
-    if a.ndim != 2 or a.shape[1] != width or not a.flags.c_contiguous:
-        raise ValueError(f"{name} must be a C-contiguous 2-d array of width {width}.")
-    if dtype is not None and a.dtype != dtype:
-        raise ValueError(f"{name} must be {np.dtype(dtype)}; got {a.dtype}.")
-    if n_rows is not None and a.shape[0] != n_rows:
-        raise ValueError(f"{name} must have {n_rows} rows; got {a.shape[0]}.")
+@functools.cache
+def _no_values(dtype):
+    # an empty array of dtype: "no intercept gradient" to the head's kernel
+    return np.zeros(0, dtype)
 
 
-def _check_vector(a, size, name, dtype):
-    if a.shape != (size,) or a.dtype != dtype:
-        raise ValueError(
-            f"{name} must be {dtype} of shape ({size},); got {a.shape}, {a.dtype}."
-        )
+def _mismatch(kernel, **arrays):
+    shapes = ", ".join(
+        f"{name} {a.shape}" for name, a in arrays.items() if a is not None
+    )
+    return ValueError(f"{kernel}: the arrays' shapes do not match ({shapes}).")
 
 
 def _run(params, grads, s1, s2, c, pen, rule):
     """The update kernel over the flat vectors, split into contiguous chunks;
     returns the sums of the new parameters' squares and absolute values in
     each penalty range (float64, one row per range: the penalty's value at
-    the next step, without reading the weights again)."""
-    n, bounds = params.shape[0], pen[0]
-    nc = _n_chunks(n, n)
-    sums = np.empty((nc, bounds.shape[0] - 1, 2))
-    kernel = _get()["update"]
-    ok = _split(
-        kernel,
-        n,
-        nc,
-        lambda t, lo, hi: (params, grads, s1, s2, c, pen, rule, (lo, hi), sums[t]),
-    )
-    _bounds_ok(ok, bounds, params)
-    return sums[0] if nc == 1 else sums.sum(axis=0)
+    the next step, without reading the weights again).
+
+    The kernel checks what it indexes by (the vectors' lengths, the rule's
+    coefficient count, the penalty's ranges) and refuses, before any write;
+    ``c`` must be in the parameters' dtype (the arithmetic's).
+    """
+    if c.dtype != params.dtype:
+        raise ValueError(
+            f"c must be in the params' dtype {params.dtype}; got {c.dtype}."
+        )
+    n = params.shape[0]
+    args = (params, grads, s1, s2, c, pen, rule)
+    oks, sums = zip(*_split(_kernels().update, args, n, n, _MIN_CHUNK), strict=True)
+    if not all(oks):
+        shapes = ", ".join(f"{a.shape}" for a in (params, grads, s1, s2, c, *pen[1:]))
+        raise ValueError(
+            "the update refused its arrays: grads and the states must match "
+            "params, c hold the rule's coefficients, bounds increase within "
+            f"[0, {n}] with one value more than l1 and l2; got the shapes "
+            f"{shapes} (params, grads, states, c, l1, l2) and bounds {pen[0]}."
+        )
+    return sums[0] if len(sums) == 1 else np.sum(sums, axis=0)
 
 
-def _split(kernel, n, nc, arguments):
-    """``kernel(*arguments(t, lo, hi))`` on the nc contiguous ranges [lo, hi)
-    of [0, n), t = 0 .. nc - 1: the caller's thread takes the first, pool
-    threads the others (the kernels release the GIL); True when every call
-    returned True."""
-    if nc == 1:
-        return kernel(*arguments(0, 0, n))
-    pool = _pool(nc - 1)
-    rest = [
-        pool.submit(kernel, *arguments(t, t * n // nc, (t + 1) * n // nc))
-        for t in range(1, nc)
-    ]
-    ok = kernel(*arguments(0, 0, n // nc))
-    return all([f.result() for f in rest]) and ok
+def _split(kernel, args, n, size, min_chunk):
+    """``kernel(*args, lo, hi)`` on contiguous ranges [lo, hi) of [0, n),
+    ``size`` elements of work in all; returns the calls' results in order.
+
+    Work under two ``min_chunk`` is one call on the caller's thread (the
+    usual case, decided at once); more is cut into one range per thread
+    (:func:`_n_chunks`), pool threads taking all but the first (the kernels
+    release the GIL).
+    """
+    if size < 2 * min_chunk:
+        return [kernel(*args, 0, n)]
+    nc = _n_chunks(size, n, min_chunk)
+    cuts = [t * n // nc for t in range(nc + 1)]
+    rest = []
+    if nc > 1:
+        pool = _pool(nc - 1)
+        rest = [
+            pool.submit(kernel, *args, lo, hi)
+            for lo, hi in zip(cuts[1:-1], cuts[2:], strict=True)
+        ]
+    first = kernel(*args, 0, cuts[1])
+    return [first, *(f.result() for f in rest)]
 
 
 def _pool(n_workers):
@@ -396,14 +338,6 @@ def _pool(n_workers):
         return _executor
 
 
-def _bounds_ok(ok, bounds, params):
-    # the kernels check the bounds before they touch anything (False: refused)
-    if not ok:
-        raise ValueError(
-            f"bounds must increase within [0, {params.shape[0]}]; got {bounds}."
-        )
-
-
 def _n_chunks(n_elements, n_parts, min_chunk=None):
     # one chunk per thread, none under min_chunk elements, at most n_parts
     min_chunk = _MIN_CHUNK if min_chunk is None else min_chunk
@@ -412,17 +346,8 @@ def _n_chunks(n_elements, n_parts, min_chunk=None):
     return max(1, min(_n_threads(), n_elements // min_chunk, n_parts))
 
 
-def _get():
-    global _kernels
-    if _kernels is None:
-        from . import _fused_kernels
+@functools.cache  # a C-level call after the first: no Python frame per kernel call
+def _kernels():
+    from . import _fused_kernels
 
-        names = (
-            "update",
-            "bias_relu",
-            "dropout_mask",
-            "relu_backward",
-            "softmax_cross_entropy",
-        )
-        _kernels = {name: getattr(_fused_kernels, name) for name in names}
-    return _kernels
+    return _fused_kernels

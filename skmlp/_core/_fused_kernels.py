@@ -47,20 +47,6 @@ def _pen_grad(g, x, a1, a2, has1, has2):
 
 
 @_jit(inline="always")
-def _valid(bounds, n):
-    # increasing and within [0, n]: _segment relies on it
-    k = bounds.shape[0] - 1
-    if k == 0:
-        return True
-    if bounds[0] < 0 or bounds[k] > n:
-        return False
-    for j in range(k):
-        if bounds[j + 1] < bounds[j]:
-            return False
-    return True
-
-
-@_jit(inline="always")
 def _segment(i, hi, bounds, l1, l2, zero):
     # the end of the penalty segment holding i (capped at hi), its
     # coefficients and its range's index; zeros and -1 before and after the
@@ -161,22 +147,23 @@ def _rmsprop_loop(p, gr, G, rho, omrho, eps, nlr, a1, a2):
     return sq, ab
 
 
-# The update kernel: one rule on span = [lo, hi), cut at the penalty's range
-# bounds (pen = (bounds, l1, l2)). It releases the GIL; _fused runs one chunk
-# per thread. s1, s2 are the rule's state arrays (m, v for Adam; the velocity
-# or the cache, twice, for the others). sums[j] gets the sum of the squares
-# and of the absolute values of the new parameters in range j, over the span.
+# The update kernel: one rule on [lo, hi), cut at the penalty's range bounds
+# (pen = (bounds, l1, l2)). It releases the GIL; _fused runs one chunk per
+# thread. s1, s2 are the rule's state arrays (m, v for Adam; the velocity or
+# the cache, twice, for the others). Returns (ok, sums): sums[j] is the sum
+# of the squares and of the absolute values of the new parameters in range
+# j, over [lo, hi); ok is False, and nothing written, when the arrays do not
+# fit together (_indexable).
 ADAM, MOMENTUM, NESTEROV, RMSPROP = 0, 1, 2, 3
 
 
 @_jit()
-def update(p, gr, s1, s2, c, pen, rule, span, sums):
+def update(p, gr, s1, s2, c, pen, rule, lo, hi):
     bounds, l1, l2 = pen
-    lo, hi = span
-    if not _valid(bounds, p.shape[0]) or sums.shape[0] != bounds.shape[0] - 1:
-        return False
+    sums = np.zeros((max(bounds.shape[0] - 1, 0), 2))
+    if not _indexable(p, gr, s1, s2, c, pen, rule, lo, hi):
+        return False, sums
     zero = c[0] - c[0]
-    sums[:, :] = 0.0
     i = lo
     while i < hi:
         e, a1, a2, j = _segment(i, hi, bounds, l1, l2, zero)
@@ -197,12 +184,42 @@ def update(p, gr, s1, s2, c, pen, rule, span, sums):
                 sums[j, 0] += sq
                 sums[j, 1] += ab
             i = f
+    return True, sums
+
+
+@_jit(inline="always")
+def _indexable(p, gr, s1, s2, c, pen, rule, lo, hi):
+    # what the loops index by: the vectors' lengths, the rule's coefficients,
+    # [lo, hi), and the penalty's ranges, increasing within [0, n] (_segment
+    # relies on it) with one l1 and one l2 each
+    bounds, l1, l2 = pen
+    n, k = p.shape[0], bounds.shape[0] - 1
+    if gr.shape[0] != n or s1.shape[0] != n or s2.shape[0] != n:
+        return False
+    if c.shape[0] != (6 if rule == ADAM else 4 if rule == RMSPROP else 2):
+        return False
+    if k < 0 or l1.shape[0] != k or l2.shape[0] != k or not 0 <= lo <= hi <= n:
+        return False
+    if k > 0 and (bounds[0] < 0 or bounds[k] > n):
+        return False
+    for j in range(k):
+        if bounds[j + 1] < bounds[j]:
+            return False
     return True
 
 
 # -- the element-wise pieces of a dense layer ----------------------------------
-# (n, w) C-contiguous batches, walked row by row. Each is bit-identical to the
-# NumPy operations it replaces (same operations, same order, same dtype).
+# (n, w) batches, walked row by row (C-contiguous ones vectorise; others are
+# walked through their strides). Each is bit-identical to the NumPy
+# operations it replaces (same operations, same order, same dtype). Each
+# first checks the shapes it indexes by, and returns False, having touched
+# nothing, when they do not match: _fused raises.
+
+
+@_jit(inline="always")
+def _rows_ok(A, lo, hi):
+    # [lo, hi) is a range of A's rows
+    return 0 <= lo <= hi <= A.shape[0]
 
 
 @_jit(inline="always")
@@ -217,17 +234,24 @@ def _zero_one(x):
 def bias_relu(Z, b, zero, lo, hi):
     """Rows [lo, hi) of Z = maximum(Z + b, 0) in place, NaN kept, as NumPy's
     maximum (whose SIMD loops give +0 for -0: so does this)."""
+    if b.shape[0] != Z.shape[1] or not _rows_ok(Z, lo, hi):
+        return False
     for i in range(lo, hi):
         row = Z[i]
         for j in range(row.shape[0]):
             z = row[j] + b[j]
             row[j] = z if (z > zero or z != z) else zero
+    return True
 
 
 @_jit()
 def dropout_mask(A, bits, threshold, scale, mask, out, lo, hi):
     """Rows [lo, hi) of mask = bits >= threshold (flat, row-major) and
     out = (A * mask) * scale."""
+    if mask.shape != A.shape or out.shape != A.shape or bits.shape[0] < A.size:
+        return False
+    if not _rows_ok(A, lo, hi):
+        return False
     zero, one = _zero_one(scale)
     w = A.shape[1]
     for i in range(lo, hi):
@@ -236,6 +260,7 @@ def dropout_mask(A, bits, threshold, scale, mask, out, lo, hi):
             keep = b[j] >= threshold
             m[j] = keep
             o[j] = (a[j] * (one if keep else zero)) * scale
+    return True
 
 
 @_jit(inline="always")
@@ -277,6 +302,12 @@ def relu_backward(A, dA, mask, scale, db, lo, hi):
     row loop, LLVM vectorised less (a (200, 64) float64 layer took 8.5 us,
     4.5 us now; the (512, 1024) float32 layer through a mask 110, now 85).
     """
+    if dA.shape != A.shape or db.shape[0] != A.shape[1]:
+        return False
+    if (mask.shape[0] > 0 and mask.shape != A.shape) or not 0 <= lo <= hi <= db.shape[
+        0
+    ]:
+        return False
     zero, one = _zero_one(scale)
     acc = np.zeros(hi - lo, dA.dtype)
     if mask.shape[0] > 0:
@@ -284,6 +315,7 @@ def relu_backward(A, dA, mask, scale, db, lo, hi):
     else:
         _relu_rows(A, dA, acc, lo, hi, zero, one)
     db[lo:hi] = acc
+    return True
 
 
 # -- exp(x) for x <= 0, vectorised ---------------------------------------------
@@ -370,12 +402,17 @@ def softmax_cross_entropy(Z, Y, w, inv_B, dZ, db):
     (:func:`exp_nonpositive`); log is the C library's: values can differ from
     NumPy's in the last place. When ``db`` is not empty it gets the sum of
     dZ's rows, from +0 in row order, as NumPy's ``sum(axis=0)`` adds two or
-    more columns (the caller sums a single column with NumPy).
+    more columns (the caller sums a single column with NumPy). Returns
+    (False, 0) when the shapes do not match, touching nothing.
     """
     weighted = w.shape[0] > 0
     bias_grad = db.shape[0] > 0
     total = 0.0
     n, k = Z.shape
+    if Y.shape != Z.shape or dZ.shape != Z.shape or not dZ.flags.c_contiguous:
+        return False, total
+    if (weighted and w.shape[0] != n) or (bias_grad and db.shape[0] != k):
+        return False, total
     acc = np.zeros(db.shape[0], dZ.dtype)  # db, summed locally, written once
     tops = np.empty(n, Z.dtype)
     for i in range(n):  # dZ = Z - (its row's max), then exp of it all at once
@@ -405,4 +442,4 @@ def softmax_cross_entropy(Z, Y, w, inv_B, dZ, db):
                 acc[j] = acc[j] + dZ[i, j]
         total -= wi * row
     db[:] = acc
-    return total
+    return True, total

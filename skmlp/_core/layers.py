@@ -28,11 +28,14 @@ class Dense:
         self.W, self.b, self.dW, self.db = W, b, dW, db
         self.ops = ArrayOps() if ops is None else ops
         self._A_prev = None
+        self._sparse_input = False
 
     def forward(self, A_prev, out=None, bias=True):
         """Z; ``bias=False`` leaves ``+ b`` to the caller (a fused kernel adds it)."""
-        self._A_prev = A_prev
-        if _sparse(A_prev):
+        # scipy's issparse, after the test that settles every dense batch at once
+        sparse = type(A_prev) is not np.ndarray and sp.issparse(A_prev)
+        self._A_prev, self._sparse_input = A_prev, sparse
+        if sparse:
             Z = np.ascontiguousarray(A_prev @ self.W)  # sparse input: NumPy/SciPy
         else:
             Z = self.ops.matmul(A_prev, self.W, out=out)
@@ -43,7 +46,7 @@ class Dense:
     def backward(self, dZ, out=None, input_grad=True, bias_grad=True):
         """dW, db (unless ``bias_grad=False``: the caller filled it) and dA_prev."""
         A_prev = self._A_prev
-        if _sparse(A_prev):
+        if self._sparse_input:
             self.dW[...] = A_prev.T @ dZ
         else:
             self.ops.matmul_into(A_prev.T, dZ, self.dW)
@@ -107,8 +110,3 @@ class Dropout:
         ):
             self._mask_buffer = np.empty(shape, dtype=bool)
         return self._mask_buffer[: shape[0]]
-
-
-def _sparse(A):
-    # scipy's issparse, after the test that settles every dense batch at once
-    return type(A) is not np.ndarray and sp.issparse(A)

@@ -102,7 +102,7 @@ class SoftmaxCrossEntropy:
 
     def value_and_grad(self, Z, Y, sample_weight, B, db=None):
         xp = self.xp
-        if self._fused and Z.flags.c_contiguous and Y.flags.c_contiguous:
+        if self._fused:
             # NumPy's sum casts to another dtype, and sums a single column
             # pairwise: there, its own sum
             same = db is None or (db.dtype == Z.dtype and Z.shape[1] > 1)

@@ -246,13 +246,16 @@ def test_chunks_cut_penalty_ranges(n_chunks):
     vel = np.zeros(n)
     c = _fused.coefficients(dtype, 0.0, -1.0)  # p -= g: the step shows g
     p_new = p.copy()
-    sums = np.full((n_chunks, 4, 2), np.nan)  # each chunk writes all of its own
+    sums = []  # each chunk's own sums, one row per range
     for t in range(n_chunks):  # as _fused hands chunks to threads
         lo, hi = t * n // n_chunks, (t + 1) * n // n_chunks
         rule = _fused_kernels.MOMENTUM
         pen = (bounds, l1, l2)
-        span = (lo, hi)
-        assert _fused_kernels.update(p_new, g, vel, vel, c, pen, rule, span, sums[t])
+        ok, part = _fused_kernels.update(p_new, g, vel, vel, c, pen, rule, lo, hi)
+        assert ok
+        sums.append(part)
+    sums = np.array(sums)
+    assert sums.shape == (n_chunks, 4, 2)
     np.testing.assert_array_max_ulp(p_new, p - expected_g, maxulp=2)
     for j in range(4):  # the chunks' sums add up to each range's
         W = p_new[bounds[j] : bounds[j + 1]]
@@ -280,48 +283,63 @@ def test_penalty_ranges_coefficients():
 
 
 @pytest.mark.parametrize(
-    "change, message",
+    "change",
     [
-        ({"grads": np.zeros(9)}, "grads must match params"),
-        ({"m": np.zeros(10, np.float32)}, "state 0 must match params"),
-        ({"c": np.zeros(5)}, "c must hold 6 coefficients"),
-        ({"bounds": np.array([0, 11])}, "bounds must increase within"),
-        ({"bounds": np.array([4, 2])}, "bounds must increase within"),
-        ({"bounds": np.array([0, 5, 10])}, "one value more than l1 and l2"),
-        ({"params": np.zeros(10, np.int64)}, "float32 or float64"),
+        {"grads": np.zeros(9)},
+        {"m": np.zeros(11)},
+        {"c": np.zeros(5)},
+        {"bounds": np.array([0, 11])},
+        {"bounds": np.array([4, 2])},
+        {"bounds": np.array([-1, 2])},
+        {"bounds": np.array([0, 5, 10])},
+        {"bounds": np.zeros(0)},
     ],
 )
-def test_bad_input_is_refused(change, message):
+def test_bad_input_is_refused_before_any_write(change):
     args = {
-        "params": np.zeros(10),
-        "grads": np.zeros(10),
-        "m": np.zeros(10),
-        "v": np.zeros(10),
-        "c": np.zeros(6),
+        "params": np.full(10, 7.0),
+        "grads": np.ones(10),
+        "m": np.full(10, 7.0),
+        "v": np.full(10, 7.0),
+        "c": np.ones(6),
         "bounds": np.array([0, 10]),
-        "l1": np.zeros(1),
-        "l2": np.zeros(1),
+        "l1": np.ones(1),
+        "l2": np.ones(1),
     }
     args.update(change)
-    if args["bounds"].dtype != np.int64:
-        args["bounds"] = args["bounds"].astype(np.int64)
-    with pytest.raises((ValueError, TypeError), match=message):
+    args["bounds"] = args["bounds"].astype(np.int64)
+    with pytest.raises(ValueError, match="the update refused its arrays"):
         _fused.adam(*args.values())
+    for name in ("params", "m", "v"):
+        assert name in change or np.all(args[name] == 7.0), name
 
 
-def test_arrays_checked_once_are_checked_again_when_another_comes():
-    # a training loop's arrays are checked on their first step only (then
-    # known by identity): any other array is checked before the kernel runs
-    p, g, m, v = (np.zeros(10) for _ in range(4))
+def test_coefficients_in_another_dtype_are_refused():
+    p, g, m, v = (np.zeros(10, np.float32) for _ in range(4))
+    with pytest.raises(ValueError, match="c must be in the params' dtype float32"):
+        _fused.adam(p, g, m, v, np.zeros(6), *_fused.no_penalty(np.float32))
+
+
+def test_every_call_is_checked_and_strided_vectors_are_walked():
+    # no memory of earlier calls: a bad array after good steps is refused;
+    # a strided vector is walked through its strides, to the same numbers
+    p, g, m, v = (np.linspace(-1, 1, 10) for _ in range(4))
+    v = v * v
     penalty = _fused.no_penalty(np.float64)
-    _fused.adam(p, g, m, v, np.zeros(6), *penalty)
-    _fused.adam(p, g, m, v, np.zeros(6), *penalty)
-    with pytest.raises(ValueError, match="state 1 must match params"):
-        _fused.adam(p, g, m, np.zeros(9), np.zeros(6), *penalty)
-    with pytest.raises(ValueError, match="c must hold 6 coefficients"):
-        _fused.adam(p, g, m, v, np.zeros(5), *penalty)
-    with pytest.raises(ValueError, match="must be a contiguous 1-d"):
-        _fused.adam(p, np.zeros(20)[::2], m, v, np.zeros(6), *penalty)
+    c = _fused.coefficients(np.float64, 0.9, 0.1, 0.999, 0.001, 1e-8, -0.01)
+    _fused.adam(p, g, m, v, c, *penalty)
+    with pytest.raises(ValueError, match="refused"):
+        _fused.adam(p, g, m, np.zeros(9), c, *penalty)
+    with pytest.raises(ValueError, match="refused"):
+        _fused.adam(p, g, m, v, c[:5], *penalty)
+    e_p, e_m, e_v = (a.copy() for a in (p, m, v))
+    _fused.adam(e_p, g, e_m, e_v, c, *penalty)
+    strided = np.zeros(20)
+    strided[::2] = g
+    _fused.adam(p, strided[::2], m, v, c, *penalty)
+    assert_bits(p, e_p)
+    assert_bits(m, e_m)
+    assert_bits(v, e_v)
 
 
 # -- the layer kernels: the NumPy operations they replace, to the bit -----------
@@ -532,31 +550,79 @@ def _z(*shape, dtype=np.float64):
     return np.zeros(shape, dtype)
 
 
-def _mask_of_3x4(n_bits, out_width):
+def _mask_of_3x4(seen, n_bits, mask_shape=(3, 4), out_shape=(3, 4)):
     bits, threshold = _z(n_bits, dtype=np.uint64), np.uint64(1)
-    mask, out = _z(3, 4, dtype=bool), _z(3, out_width)
-    return _fused.dropout_mask(_z(3, 4), bits, threshold, 0.5, mask, out)
+    mask, out = np.ones(mask_shape, bool), np.full(out_shape, 7.0)
+    seen += [mask, out]
+    _fused.dropout_mask(_z(3, 4), bits, threshold, 0.5, mask, out)
+
+
+def _relu_backward(seen, dA_shape=(3, 4), db_size=4, mask_shape=None):
+    dA, db = np.full(dA_shape, 7.0), np.full(db_size, 7.0)
+    mask = None if mask_shape is None else np.ones(mask_shape, bool)
+    seen += [dA, db]
+    _fused.relu_backward(_z(3, 4), dA, db, mask, 0.5)
+
+
+def _bias_relu(seen, b_size):
+    Z = np.full((3, 4), 7.0)
+    seen.append(Z)
+    _fused.bias_relu(Z, _z(b_size))
+
+
+def _head(seen, Y_shape=(3, 4), n_weights=None, db_size=4):
+    Z, Y = np.ones((3, 4)), _z(*Y_shape)
+    w = None if n_weights is None else np.ones(n_weights)
+    db = np.full(db_size, 7.0)
+    seen.append(db)
+    _fused.softmax_cross_entropy(Z, Y, w, 3.0, db)
 
 
 @pytest.mark.parametrize(
-    "call, message",
+    "call, names",
     [
-        (lambda: _fused.bias_relu(_z(3, 4), _z(5)), "b must be"),
-        (lambda: _fused.bias_relu(_z(3, 4).T, _z(3)), "C-contiguous"),
-        (lambda: _fused.bias_relu(_z(3, 4), _z(4, dtype=np.float32)), "b must be f"),
-        (lambda: _fused.relu_backward(_z(3, 4), _z(2, 4), _z(4)), "dA must have 3"),
-        (lambda: _fused.relu_backward(_z(3, 4), _z(3, 4), _z(3)), "db must be"),
-        (
-            lambda: _fused.relu_backward(_z(3, 4), _z(3, 4), _z(4), _z(3, 4), 0.5),
-            "mask must be bool",
-        ),
-        (lambda: _mask_of_3x4(n_bits=12, out_width=5), "out must be a C-contiguous"),
-        (lambda: _mask_of_3x4(n_bits=11, out_width=4), "bits must be a 1-d array"),
+        (lambda seen: _bias_relu(seen, b_size=5), "Z (3, 4), b (5,)"),
+        (lambda seen: _relu_backward(seen, dA_shape=(2, 4)), "dA (2, 4)"),
+        (lambda seen: _relu_backward(seen, db_size=3), "db (3,)"),
+        (lambda seen: _relu_backward(seen, mask_shape=(3, 5)), "mask (3, 5)"),
+        (lambda seen: _mask_of_3x4(seen, 12, out_shape=(3, 5)), "out (3, 5)"),
+        (lambda seen: _mask_of_3x4(seen, 12, mask_shape=(2, 4)), "mask (2, 4)"),
+        (lambda seen: _mask_of_3x4(seen, 11), "bits (11,)"),
+        (lambda seen: _head(seen, Y_shape=(3, 5)), "Y (3, 5)"),
+        (lambda seen: _head(seen, n_weights=2), "sample_weight (2,)"),
+        (lambda seen: _head(seen, db_size=5), "db (5,)"),
     ],
 )
-def test_layer_kernels_refuse_mismatched_arrays(call, message):
-    with pytest.raises(ValueError, match=message):
-        call()
+def test_layer_kernels_refuse_mismatched_shapes_before_writing(call, names):
+    # they index without bounds checks: a mismatch is refused before any
+    # write (every array the kernel would write keeps its values), and the
+    # error names the shapes
+    seen = []
+    with pytest.raises(ValueError, match="shapes do not match") as info:
+        call(seen)
+    assert names in str(info.value)
+    assert seen
+    for a in seen:
+        assert np.all(a) if a.dtype == bool else np.all(a == 7.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_layer_kernels_walk_strided_arrays_as_numpy_computes(dtype):
+    # numba compiles a loop for any memory layout: a transposed or sliced
+    # batch gives NumPy's numbers (contiguous ones are the fast case)
+    rng = np.random.default_rng(5)
+    Z = _batch(rng, 6, 10, dtype)[:, ::2]  # (6, 5), strided
+    b = _batch(rng, 1, 5, dtype)[0]
+    expected = np.maximum(Z + b, 0)
+    got = Z.copy(order="F")
+    _fused.bias_relu(got, b)
+    assert_bits(got, expected)
+    A, dA = np.maximum(Z, 0).T, _batch(rng, 5, 6, dtype)  # A transposed
+    expected_dA = dA * (A > 0)
+    db = np.empty(6, dtype)
+    _fused.relu_backward(A, dA, db)
+    assert_bits(dA, expected_dA)
+    assert_bits(db, np.sum(expected_dA, axis=0))
 
 
 # -- the softmax head's exp ------------------------------------------------------

@@ -197,3 +197,53 @@ def test_step_phases_time_the_calls_of_a_step():
 
     assert _array.ArrayOps.matmul.__name__ == "matmul"
     assert not hasattr(_array.ArrayOps.matmul, "__wrapped__")
+
+
+def _cpu_by_library():
+    return _load("skmlp_bench_cpu", RUN.parent / "cpu_by_library.py")
+
+
+def test_cpu_shares_are_read_from_perf_report():
+    report = """# Samples: 9K of event 'cpu-clock:ppp'
+#
+# Overhead  Shared Object
+# ........  .............
+#
+    68.62%  libscipy_openblas64_-32a4b2a6.so
+     7.29%  libpython3.11.so.1.0
+     5.54%  [JIT] tid 2744
+     0.07%  [kernel.kallsyms]
+"""
+    assert _cpu_by_library().shares(report) == {
+        "libscipy_openblas64_-32a4b2a6.so": 68.62,
+        "libpython3.11.so.1.0": 7.29,
+        "[JIT] tid 2744": 5.54,
+        "[kernel.kallsyms]": 0.07,
+    }
+
+
+def _perf_can_sample():
+    import shutil
+    import subprocess
+
+    perf = shutil.which("perf")
+    if perf is None:
+        return False
+    probe = subprocess.run(
+        [perf, "record", "-q", "-o", "/dev/null", "--", "true"], capture_output=True
+    )
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(
+    not _perf_can_sample(), reason="needs Linux perf, allowed to sample"
+)
+@pytest.mark.parametrize("contender", ["skmlp", "floor"])
+def test_cpu_by_library_samples_the_fits(contender):
+    found = _cpu_by_library().main(
+        ["adam-64-f64", "--quick", "--fits", "2", "--contender", contender]
+    )
+    # every sample falls in some library, and the interpreter runs every step
+    # (libpython, or the python executable itself where it is linked in)
+    assert 95 < sum(found.values()) <= 100.5
+    assert any("python" in name for name in found)

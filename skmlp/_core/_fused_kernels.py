@@ -147,6 +147,13 @@ def _rmsprop_loop(p, gr, G, rho, omrho, eps, nlr, a1, a2):
     return sq, ab
 
 
+@_jit(inline="always")
+def _span_ok(lo, hi, n):
+    # [lo, hi) is a range within [0, n): of a batch's rows or columns, or of
+    # the flat vectors
+    return 0 <= lo <= hi <= n
+
+
 # The update kernel: one rule on [lo, hi), cut at the penalty's range bounds
 # (pen = (bounds, l1, l2)). It releases the GIL; _fused runs one chunk per
 # thread. s1, s2 are the rule's state arrays (m, v for Adam; the velocity or
@@ -198,7 +205,7 @@ def _indexable(p, gr, s1, s2, c, pen, rule, lo, hi):
         return False
     if c.shape[0] != (6 if rule == ADAM else 4 if rule == RMSPROP else 2):
         return False
-    if k < 0 or l1.shape[0] != k or l2.shape[0] != k or not 0 <= lo <= hi <= n:
+    if k < 0 or l1.shape[0] != k or l2.shape[0] != k or not _span_ok(lo, hi, n):
         return False
     if k > 0 and (bounds[0] < 0 or bounds[k] > n):
         return False
@@ -217,12 +224,6 @@ def _indexable(p, gr, s1, s2, c, pen, rule, lo, hi):
 
 
 @_jit(inline="always")
-def _rows_ok(A, lo, hi):
-    # [lo, hi) is a range of A's rows
-    return 0 <= lo <= hi <= A.shape[0]
-
-
-@_jit(inline="always")
 def _zero_one(x):
     # 0 and 1 in x's dtype (x finite and nonzero): an int literal would make
     # them float64 in numba, and LLVM would then widen every float32 value of
@@ -234,7 +235,7 @@ def _zero_one(x):
 def bias_relu(Z, b, zero, lo, hi):
     """Rows [lo, hi) of Z = maximum(Z + b, 0) in place, NaN kept, as NumPy's
     maximum (whose SIMD loops give +0 for -0: so does this)."""
-    if b.shape[0] != Z.shape[1] or not _rows_ok(Z, lo, hi):
+    if b.shape[0] != Z.shape[1] or not _span_ok(lo, hi, Z.shape[0]):
         return False
     for i in range(lo, hi):
         row = Z[i]
@@ -250,7 +251,7 @@ def dropout_mask(A, bits, threshold, scale, mask, out, lo, hi):
     out = (A * mask) * scale."""
     if mask.shape != A.shape or out.shape != A.shape or bits.shape[0] < A.size:
         return False
-    if not _rows_ok(A, lo, hi):
+    if not _span_ok(lo, hi, A.shape[0]):
         return False
     zero, one = _zero_one(scale)
     w = A.shape[1]
@@ -304,9 +305,9 @@ def relu_backward(A, dA, mask, scale, db, lo, hi):
     """
     if dA.shape != A.shape or db.shape[0] != A.shape[1]:
         return False
-    if (mask.shape[0] > 0 and mask.shape != A.shape) or not 0 <= lo <= hi <= db.shape[
-        0
-    ]:
+    if mask.shape[0] > 0 and mask.shape != A.shape:
+        return False
+    if not _span_ok(lo, hi, A.shape[1]):
         return False
     zero, one = _zero_one(scale)
     acc = np.zeros(hi - lo, dA.dtype)

@@ -142,8 +142,7 @@ def coefficients(dtype, *values):
 # Update rules. ``c`` holds the rule's scalars in the parameters' dtype:
 #   adam:     (beta_1, 1 - beta_1, beta_2, 1 - beta_2, epsilon, -lr_t)
 #   sgd:      (mu, -lr)
-#   adagrad:  (epsilon, -lr)
-#   rmsprop:  (rho, 1 - rho, epsilon, -lr)
+#   rmsprop:  (rho, 1 - rho, epsilon, -lr); Adagrad's: (1, 1, epsilon, -lr)
 # with lr_t Adam's bias-corrected step, computed in float64 by the caller.
 # Each returns, per penalty range j (float64, shape (k, 2)), the sum of the
 # squares and the sum of the absolute values of the parameters it wrote:
@@ -167,15 +166,12 @@ def sgd(params, grads, velocity, c, bounds, l1, l2, nesterov):
     return _run(params, grads, velocity, velocity, c, (bounds, l1, l2), rule)
 
 
-def adagrad(params, grads, cache, c, bounds, l1, l2):
-    """G += g g;  params += (g / (sqrt(G) + eps)) * (-lr)."""
-    # RMSprop's kernel with rho = 1: G * 1 + (g * g) * 1 is G + g * g exactly
-    c = np.array([1, 1, c[0], c[1]], dtype=c.dtype)
-    return _run(params, grads, cache, cache, c, (bounds, l1, l2), _RMSPROP)
-
-
 def rmsprop(params, grads, cache, c, bounds, l1, l2):
-    """G = rho G + (1 - rho) g g;  params += (g / (sqrt(G) + eps)) * (-lr)."""
+    """G = rho G + (1 - rho) g g;  params += (g / (sqrt(G) + eps)) * (-lr).
+
+    Adagrad is this step with rho = 1 and 1 - rho given as 1 (G * 1 + (g * g)
+    * 1 is G + g * g exactly).
+    """
     return _run(params, grads, cache, cache, c, (bounds, l1, l2), _RMSPROP)
 
 

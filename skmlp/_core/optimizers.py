@@ -36,6 +36,7 @@ class _Optimizer:
         self.fused = ops.numpy and _fused.enabled()
         if self.fused:
             _fused.set_num_threads()  # as many threads as the BLAS may use
+        self._c = None  # the fused kernel's coefficients (_coefficients)
         for name in self._state_arrays:
             setattr(self, name, ops.zeros(n_params, dtype))
         # NumPy walks the vectors block by block through one scratch buffer;
@@ -72,6 +73,15 @@ class _Optimizer:
 
     def _step_size(self, lr):
         return lr
+
+    def _coefficients(self, dtype, lr):
+        """The fused kernel's scalars: the rule's constants (``_constants``),
+        then ``-lr``. One array per optimizer, in the parameters' dtype; each
+        step writes only its step size into the last place."""
+        if self._c is None or self._c.dtype != dtype:
+            self._c = _fused.coefficients(dtype, *self._constants(), 0.0)
+        self._c[-1] = -lr
+        return self._c
 
     def state(self):
         """The optimizer's state as plain values and arrays (copies)."""
@@ -133,8 +143,11 @@ class SGD(_Optimizer):
         else:
             params += v
 
+    def _constants(self):
+        return (self.momentum,)
+
     def _fused_update(self, params, grads, lr, penalty):
-        c = _fused.coefficients(params.dtype, self.momentum, -lr)
+        c = self._coefficients(params.dtype, lr)
         return _fused.sgd(params, grads, self.velocity, c, *penalty, self.nesterov)
 
 
@@ -161,9 +174,13 @@ class Adagrad(_Optimizer):
         G += buf
         _scaled_step(params, grads, lr, G, self.epsilon, buf, self.ops)
 
+    def _constants(self):
+        # RMSprop's kernel with rho = 1: G * 1 + (g * g) * 1 is G + g * g exactly
+        return (1.0, 1.0, self.epsilon)
+
     def _fused_update(self, params, grads, lr, penalty):
-        c = _fused.coefficients(params.dtype, self.epsilon, -lr)
-        return _fused.adagrad(params, grads, self.cache, c, *penalty)
+        c = self._coefficients(params.dtype, lr)
+        return _fused.rmsprop(params, grads, self.cache, c, *penalty)
 
 
 class RMSprop(_Optimizer):
@@ -192,8 +209,11 @@ class RMSprop(_Optimizer):
         G += buf
         _scaled_step(params, grads, lr, G, self.epsilon, buf, self.ops)
 
+    def _constants(self):
+        return (self.rho, 1 - self.rho, self.epsilon)
+
     def _fused_update(self, params, grads, lr, penalty):
-        c = _fused.coefficients(params.dtype, self.rho, 1 - self.rho, self.epsilon, -lr)
+        c = self._coefficients(params.dtype, lr)
         return _fused.rmsprop(params, grads, self.cache, c, *penalty)
 
 
@@ -238,11 +258,12 @@ class Adam(_Optimizer):
         v += buf
         _scaled_step(params, m, lr_t, v, self.epsilon, buf, self.ops)
 
-    def _fused_update(self, params, grads, lr_t, penalty):
+    def _constants(self):
         b1, b2 = self.beta_1, self.beta_2
-        c = _fused.coefficients(
-            params.dtype, b1, 1 - b1, b2, 1 - b2, self.epsilon, -lr_t
-        )
+        return (b1, 1 - b1, b2, 1 - b2, self.epsilon)
+
+    def _fused_update(self, params, grads, lr_t, penalty):
+        c = self._coefficients(params.dtype, lr_t)
         return _fused.adam(params, grads, self.m, self.v, c, *penalty)
 
 

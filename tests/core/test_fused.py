@@ -107,8 +107,9 @@ def fused_sgd(p, g, state, t, ranges, nesterov=True):
 
 
 def fused_adagrad(p, g, state, t, ranges):
-    c = _fused.coefficients(p.dtype, 1e-8, -LR)
-    return _fused.adagrad(p, g, *state, c, *ranges)
+    # RMSprop's step with rho = 1 (and 1 - rho given as 1), as Adagrad runs it
+    c = _fused.coefficients(p.dtype, 1, 1, 1e-8, -LR)
+    return _fused.rmsprop(p, g, *state, c, *ranges)
 
 
 def fused_rmsprop(p, g, state, t, ranges):

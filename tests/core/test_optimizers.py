@@ -267,6 +267,22 @@ def test_three_steps_from_known_state(factory, rule, arrays, rng):
 
 
 @cases
+def test_fused_steps_reuse_one_coefficient_array(factory, rule, arrays, rng):
+    # the fused kernel's scalars are built once; each step writes only its
+    # own step size (its -lr, bias-corrected for Adam) into the last place
+    optimizer = factory()
+    if not optimizer.fused:
+        pytest.skip("the NumPy path has no coefficient array")
+    p, arrays_seen = rng.normal(size=N), []
+    for lr in (0.1, 0.05):
+        optimizer.step(p, rng.normal(size=N), lr)
+        arrays_seen.append(optimizer._c)
+        assert optimizer._c[-1] == -optimizer._step_size(lr)
+    assert arrays_seen[0] is arrays_seen[1]
+    assert arrays_seen[0].dtype == p.dtype
+
+
+@cases
 def test_steps_across_block_boundaries(factory, rule, arrays, rng):
     # the update runs block by block through a scratch buffer of BLOCK_SIZE
     # elements: two full blocks and a short last one must all follow the formula

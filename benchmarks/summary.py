@@ -4,7 +4,8 @@
 markdown row per benchmark row and thread count: skmlp's seconds per epoch,
 its ratio to scikit-learn's (and PyTorch's ratio, when it ran), peak memory
 and accuracy of both, skmlp's share of NumPy's GEMM throughput, and its time
-relative to the physical floor of the row (when the floor contenders ran).
+relative to the physical floor of the row (when the floor contenders ran),
+with the interquartile range of its per-repeat ratios.
 """
 
 import json
@@ -15,6 +16,14 @@ def _ratio(value):
     return "–" if value is None else f"{value:.2f}"
 
 
+def _floor(result):
+    """skmlp / floor and the quartiles of its per-repeat ratios: 1.12 (1.07–1.18)."""
+    ratio, quartiles = result.get("ratio_floor"), result.get("ratio_floor_iqr")
+    if ratio is None or quartiles is None:
+        return _ratio(ratio)
+    return f"{ratio:.2f} ({quartiles[0]:.2f}–{quartiles[1]:.2f})"
+
+
 def summarize(report):
     by_key = {}
     for r in report["results"]:
@@ -22,7 +31,7 @@ def summarize(report):
     lines = [
         "| row | BLAS threads | skmlp s/epoch | vs scikit-learn | PyTorch vs "
         "scikit-learn | peak MiB skmlp / sklearn | accuracy skmlp / sklearn "
-        "| skmlp % of GEMM | skmlp / floor |",
+        "| skmlp % of GEMM | skmlp / floor (IQR) |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for (row, threads), c in by_key.items():
@@ -34,7 +43,7 @@ def summarize(report):
             f"| {row} | {threads} | {ours['s_per_epoch']:.3g} | {ours['ratio']:.2f} "
             f"| {torch_ratio} | {ours['peak_mib']:.1f} / {theirs['peak_mib']:.1f} "
             f"| {ours['accuracy']:.4f} / {theirs['accuracy']:.4f} "
-            f"| {ours['gemm_pct']:.0f} | {_ratio(ours.get('ratio_floor'))} |"
+            f"| {ours['gemm_pct']:.0f} | {_floor(ours)} |"
         )
     return "\n".join(lines)
 

@@ -100,8 +100,28 @@ def test_floor_contenders_give_the_floor_ratios(mixed):
         assert floor["accuracy"] is None  # it trains nothing
     assert by[("adam-64-f64", "floor")]["detail"].startswith("optimizer pass: ")
     assert by[("adam-64-f64", "floor")]["ratio_floor"] == 1.0
+    assert by[("adam-64-f64", "floor")]["ratio_floor_iqr"] == [1.0, 1.0]
+    assert by[("lbfgs-digits", "skmlp")]["ratio_floor_iqr"] is None
+    q1, q3 = ours["ratio_floor_iqr"]
+    assert q1 <= ours["ratio_floor"] <= q3
     header = mixed["table"].splitlines()[0]
     assert "ratio vs floor" in header and "ratio vs GEMM-only" in header
+    assert "floor ratio IQR" in header
+    floor_cell = _load("summary", RUN.parent / "summary.py")._floor(ours)
+    assert floor_cell == f"{ours['ratio_floor']:.2f} ({q1:.2f}–{q3:.2f})"
+
+
+def test_floor_ratio_quartiles_come_from_the_paired_repeats(bench):
+    from mlpbench.running import _paired_ratio, _quartiles
+
+    two_epochs = [2, 2, 2, 2]
+    cell = {"fit_seconds": [2.0, 4.0, 6.0, 8.0], "n_iter": two_epochs, "error": None}
+    floor = {"fit_seconds": [1.0, 2.0, 2.0, 2.0], "n_iter": two_epochs, "error": None}
+    # per repeat: 2, 2, 3 and 4; the median 2.5, the quartiles 2 and 3.25
+    assert _paired_ratio(cell, floor) == 2.5
+    assert _quartiles(cell, floor) == [2.0, 3.25]
+    assert _quartiles(cell, None) is None
+    assert _quartiles(cell, {**floor, "error": "ValueError: ..."}) is None
 
 
 def test_gemm_only_network_multiplies_like_backpropagation(bench):

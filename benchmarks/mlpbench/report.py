@@ -57,6 +57,7 @@ COLUMNS = [
     ("s/epoch", ">", lambda r: fmt(r.get("s_per_epoch"), ".3g")),
     ("ratio vs sklearn", ">", lambda r: fmt(r.get("ratio"), ".2f")),
     ("ratio vs floor", ">", lambda r: fmt(r.get("ratio_floor"), ".2f")),
+    ("floor ratio IQR", ">", lambda r: _span(r.get("ratio_floor_iqr"))),
     ("ratio vs GEMM-only", ">", lambda r: fmt(r.get("ratio_gemm_only"), ".2f")),
     ("peak MiB", ">", lambda r: fmt(r.get("peak_mib"), ".3g")),
     ("accuracy", ">", lambda r: fmt(r.get("accuracy"), ".4f")),
@@ -73,6 +74,10 @@ LATENCY_COLUMNS = [
     ("ratio vs sklearn", ">", lambda r: fmt(r.get("ratio"), ".2f")),
     ("max abs diff vs skmlp", ">", lambda r: fmt(r.get("max_abs_diff"), ".1e")),
 ]
+
+
+def _span(quartiles):
+    return "n/a" if quartiles is None else "{:.2f}–{:.2f}".format(*quartiles)
 
 
 def format_table(results, columns=COLUMNS):
@@ -110,6 +115,9 @@ COLUMN_NOTES = [
     "products alone (forward, weight gradients, input gradients but the first "
     "layer's); floor: those plus the shuffled batch gather and one streaming "
     "pass over parameters, gradient and Adam's moments. Minibatch rows only.",
+    "floor ratio IQR: first and third quartiles of the same per-repeat "
+    "ratios to the floor: how far one pair strays from the median on this "
+    "machine (a busy neighbour slows one fit of a pair and not the other).",
     "epochs: n_iter_; for the L-BFGS rows an 'epoch' is one L-BFGS iteration.",
     "peak MiB: tracemalloc peak of a separate untimed fit (1 epoch for the "
     "stochastic rows); n/a for PyTorch, whose allocator tracemalloc cannot see "

@@ -125,12 +125,25 @@ def _per_epoch(cell):
     return np.divide(cell["fit_seconds"], cell["n_iter"])
 
 
-def _paired_ratio(cell, other):
-    """Median over repeats of s/epoch divided by `other`'s in the same repeat (the
-    two fits ran side by side); None when `other` did not run or failed."""
+def _paired_ratios(cell, other):
+    """s/epoch divided by `other`'s in the same repeat (the two fits ran side by
+    side), one ratio per repeat; None when `other` did not run or failed."""
     if other is None or other["error"] is not None:
         return None
-    return float(np.median(_per_epoch(cell) / _per_epoch(other)))
+    return _per_epoch(cell) / _per_epoch(other)
+
+
+def _paired_ratio(cell, other):
+    """The median over repeats of the paired ratios, or None."""
+    ratios = _paired_ratios(cell, other)
+    return None if ratios is None else float(np.median(ratios))
+
+
+def _quartiles(cell, other):
+    """[first, third] quartile of the paired ratios, or None: how far one
+    repeat's pair strays from the median on this machine."""
+    ratios = _paired_ratios(cell, other)
+    return None if ratios is None else np.percentile(ratios, [25, 75]).tolist()
 
 
 def _summarise(run, key, cells, flops):
@@ -161,6 +174,7 @@ def _summarise(run, key, cells, flops):
     )
     for name, floor in FLOORS.items():
         result[name] = _paired_ratio(cell, cells.get(floor))
+        result[f"{name}_iqr"] = _quartiles(cell, cells.get(floor))
     if getattr(est, "detail", None):
         result["detail"] = est.detail
     return result

@@ -216,21 +216,41 @@ def _namespace_results(case, name):
     return est, fitted_arrays(est, X_in)
 
 
+# The logistic function is SciPy's expit on NumPy (MLPClassifier's, for bit
+# parity with it) and 1 / (1 + exp(-z)) elsewhere: the two formulas differ in
+# the last place on a few percent of values, whatever the SciPy release, and
+# a fit carries that rounding along. Where a case uses the logistic function
+# the comparison states its bound; elsewhere every operation is NumPy's own.
+LOGISTIC_RTOL = 1e-9
+
+
+def _uses_logistic(est):
+    return est.activation == "logistic" or est.out_activation_ == "logistic"
+
+
 @pytest.mark.parametrize("case", list(CASES))
-def test_strict_equals_numpy_exactly(case, monkeypatch):
-    """array-api-strict (both its devices) computes NumPy's numbers, bit for bit."""
+def test_strict_equals_numpy(case, monkeypatch):
+    """array-api-strict (both its devices) computes NumPy's numbers: bit for bit
+    where no logistic function is involved, to rounding where one is."""
     # with NumPy's own exp and log: the fused softmax head (the fast extra)
     # takes the C library's, equal within rounding only (test_fast_path.py)
     monkeypatch.setattr(losses, "FUSED_SOFTMAX", False)
     ref, ref_arrays = _namespace_results(case, "numpy")
+    exact = not _uses_logistic(ref)
     for name in ("strict", "strict-device1"):
         est, arrays = _namespace_results(case, name)
         for ours, theirs in zip(arrays, ref_arrays, strict=True):
             assert ours.dtype == theirs.dtype
-            assert_array_equal(ours, theirs)
+            if exact:
+                assert_array_equal(ours, theirs)
+            else:
+                assert_allclose(ours, theirs, rtol=LOGISTIC_RTOL, atol=1e-12)
             record(name, float(np.abs(ours - theirs).max()))
         for curve in recorded(ref):
-            assert_array_equal(getattr(est, curve), getattr(ref, curve))
+            if exact:
+                assert_array_equal(getattr(est, curve), getattr(ref, curve))
+            else:
+                assert_allclose(getattr(est, curve), getattr(ref, curve), rtol=1e-10)
         assert est.n_iter_ == ref.n_iter_
 
 

@@ -27,7 +27,7 @@ import pytest
 import scipy.sparse as sp
 import sklearn
 from _helpers import classification
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 import skmlp._arrays
 import skmlp._solvers
@@ -545,7 +545,7 @@ def test_balanced_class_weight_in_partial_fit(no_training, data, Est):
 def test_dropout_zero_list_with_lbfgs_is_fine(data, Est):
     X, y = data
     est = Est(hidden_layer_sizes=(5, 5), solver="lbfgs", dropout=[0.0, 0.0], max_iter=5)
-    with pytest.warns(Warning):  # ConvergenceWarning after 5 iterations
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge after 5"):
         est.fit(X, y)
     assert all(np.isfinite(W).all() for W in est.coefs_)
 
@@ -661,7 +661,7 @@ def test_second_partial_fit_rejects_a_new_class(data):
 def test_warm_start_rejects_other_classes(data):
     X, y = data
     est = ScratchMLPClassifier(**SMALL, warm_start=True)
-    with pytest.warns(Warning):
+    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(5\) reached"):
         est.fit(X, y)
     assert_weights_kept(est, lambda: est.fit(X, y + 3), "warm_start.*classes")
 
@@ -669,7 +669,7 @@ def test_warm_start_rejects_other_classes(data):
 def test_warm_start_rejects_another_architecture(data):
     X, y = data
     est = ScratchMLPClassifier(**SMALL, warm_start=True)
-    with pytest.warns(Warning):
+    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(5\) reached"):
         est.fit(X, y)
     est.set_params(hidden_layer_sizes=(7,))
     assert_weights_kept(est, lambda: est.fit(X, y), "layer sizes")

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.callback import ProgressBar, ScoringMonitor
 from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -44,7 +45,7 @@ def test_scoring_monitor_scores_the_model_of_each_epoch(data):
 
     for k, value in enumerate(logged, start=1):
         clf = ScratchMLPClassifier(**{**params, "max_iter": k})
-        with pytest.warns(Warning):
+        with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
             clf.fit(X, y)
         assert value == pytest.approx(-log_loss(y, clf.predict_proba(X)), rel=1e-10)
 

@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _validation
-from ._arrays import fitted_ops
+from ._arrays import fitted_backend
 from ._core.lbfgs import run_lbfgs
 from ._core.optimizers import OPTIMIZERS, make_optimizer
 from ._core.schedules import LearningRateSchedule
@@ -38,7 +38,7 @@ def fit_stochastic(est, objective, data, call):
     """Minibatch training with the estimator's optimizer; results in call.state."""
     state = call.state
     train, validation = _validation.split(
-        est, data, call.given_validation, call.random_state, objective.network.ops
+        est, data, call.given_validation, call.random_state, objective.network.backend
     )
     has_validation = validation is not None
     watch = bool(est.early_stopping)
@@ -72,7 +72,7 @@ def _stepper(est, network, state, watch_validation):
     # sizeable share of a small fit)
     settings = {name: getattr(est, name) for name in OPTIMIZERS[est.solver][1].values()}
     optimizer = make_optimizer(
-        est.solver, network.params.shape[0], network.dtype, settings, network.ops
+        est.solver, network.params.shape[0], network.dtype, settings, network.backend
     )
     saved = state.optimizer
     if saved is not None and saved["solver"] == est.solver:
@@ -94,7 +94,7 @@ def _seed_dropout(network, random_state, t):
         # t_ in the seed: each partial_fit / warm_start call draws new masks
         # (a fresh RandomState from an int random_state would repeat them)
         seed = [random_state.randint(np.iinfo(np.int32).max), t]
-        network.seed_dropout(network.ops.random_generator(seed))
+        network.seed_dropout(network.backend.random_generator(seed))
 
 
 def _batch_size(est, n_samples):
@@ -191,7 +191,7 @@ def warn_stop(est, reason, n_epochs, incremental):
 
 
 def _kept(est, n_epochs):
-    xp = fitted_ops(est).xp
+    xp = fitted_backend(est).xp
     if not any(bool(xp.any(W != 0)) for W in est.coefs_):
         return (
             "all-zero weights (uniform probabilities): even the last finite "

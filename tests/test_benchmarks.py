@@ -3,10 +3,13 @@ and its floor contenders compute the products they claim to."""
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+import sklearn
+from sklearn.metrics import accuracy_score
 
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 
@@ -24,7 +27,37 @@ def bench():
     return _load("skmlp_bench_run", RUN)
 
 
-def test_quick_benchmark_runs_and_reports_every_figure(bench, tmp_path):
+def _record_fitted(patch):
+    """{(row, contender key): fitted estimator} of the runs while ``patch`` holds."""
+    running = sys.modules["mlpbench.running"]
+    summarise, fitted = running._summarise, {}
+
+    def spy(run, key, cells, flops):
+        fitted[run.name, key] = cells[key].get("estimator")
+        return summarise(run, key, cells, flops)
+
+    patch.setattr(running, "_summarise", spy)
+    return fitted
+
+
+def _held_out_accuracy(row, est):
+    """accuracy_score of ``est`` on the held-out split of ``row``'s --quick data."""
+    from mlpbench.data import DataCache
+    from mlpbench.rows import ROWS
+
+    _, X_test, _, y_test = DataCache(quick=True).get(ROWS[row].data, ROWS[row].dtype)
+    inner = getattr(est, "estimator", None)  # skmlp fitted on torch tensors
+    if inner is None:
+        return accuracy_score(y_test, est.predict(X_test))
+    import torch
+
+    with sklearn.config_context(array_api_dispatch=True):
+        pred = inner.predict(torch.asarray(X_test, device=est.device))
+    return accuracy_score(y_test, pred.cpu().numpy())
+
+
+def test_quick_benchmark_runs_and_reports_every_figure(bench, tmp_path, monkeypatch):
+    fitted = _record_fitted(monkeypatch)
     report = bench.main(
         [
             "--quick",
@@ -45,7 +78,9 @@ def test_quick_benchmark_runs_and_reports_every_figure(bench, tmp_path):
     assert not any(r["error"] for r in results)
     for r in results:
         assert r["s_per_epoch"] > 0 and r["peak_mib"] > 0
-        assert 0 <= r["accuracy"] <= 1
+        # the held-out accuracy of the fitted model, recomputed
+        expected = _held_out_accuracy(r["row"], fitted[r["row"], r["key"]])
+        assert r["accuracy"] == pytest.approx(expected, abs=1e-12)
     # the same network trained the same way reaches the same accuracy
     by = {(r["row"], r["key"]): r for r in results}
     assert by[("adam-64-f64", "skmlp")]["accuracy"] == pytest.approx(
@@ -65,7 +100,9 @@ def test_quick_benchmark_runs_and_reports_every_figure(bench, tmp_path):
 def mixed(bench):
     """One quick run of a minibatch row, an L-BFGS row and a prediction row with
     the floors, onnxruntime and skmlp on torch tensors (on the CPU)."""
-    return bench.main(
+    patch = pytest.MonkeyPatch()
+    fitted = _record_fitted(patch)
+    report = bench.main(
         [
             "--quick",
             "--rows",
@@ -82,6 +119,8 @@ def mixed(bench):
             "cpu",
         ]
     )
+    patch.undo()
+    return {**report, "fitted": fitted}
 
 
 def test_floor_contenders_give_the_floor_ratios(mixed):
@@ -184,7 +223,9 @@ def test_device_contender_reports_instead_of_crashing(mixed):
     (ours,) = [r for r in mixed["results"] if r["key"] == "skmlp-torch"]
     assert ours["row"] == "adam-64-f64" and ours["contender"] == "skmlp (torch cpu)"
     if ours["error"] is None:  # array-API support in skmlp
-        assert 0 <= ours["accuracy"] <= 1
+        est = mixed["fitted"]["adam-64-f64", "skmlp-torch"]
+        expected = _held_out_accuracy("adam-64-f64", est)
+        assert ours["accuracy"] == pytest.approx(expected, abs=1e-12)
     else:  # not (yet), or SCIPY_ARRAY_API unset: a note names it and the error
         failed = [n for n in mixed["notes"] if "skmlp (torch cpu)" in n]
         assert failed and ours["error"] in failed[0]

@@ -15,12 +15,14 @@ import functools
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils import assert_all_finite
 from sklearn.utils._array_api import (
     _is_numpy_namespace,
     _is_xp_namespace,
     get_namespace_and_device,
     move_to,
 )
+from sklearn.utils.validation import validate_data
 
 from ._config import _config
 from ._core.backends import ArrayBackend, NumpyBackend, TorchBackend, numpy_backend
@@ -41,6 +43,31 @@ def input_backend(X):
 def fitted_backend(est):
     """The backend of a fitted model (its weights' namespace and device)."""
     return input_backend(est.coefs_[0])
+
+
+def prediction_input(est, X, backend):
+    """``X`` validated for prediction, as ``validate_data(reset=False)`` would.
+
+    A NumPy float array of 2 dimensions, not empty, is what
+    ``check_array`` would return as it is: for it only the checks that can
+    fail run (feature names and count, then finiteness), which halves the
+    time of a single-row prediction. Anything else takes the full path.
+    """
+    if (
+        type(X) is np.ndarray
+        and X.ndim == 2
+        and X.shape[0] > 0
+        and X.shape[1] > 0
+        and X.dtype in _FLOAT_DTYPES
+    ):
+        validate_data(est, X, reset=False, skip_check_array=True)
+        assert_all_finite(X, estimator_name=type(est).__name__, input_name="X")
+        return X
+    accept_sparse, dtype = ("csr", "csc"), float_dtypes(backend)
+    return validate_data(est, X, reset=False, accept_sparse=accept_sparse, dtype=dtype)
+
+
+_FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 
 def float_dtypes(backend):

@@ -51,7 +51,8 @@ def _stochastic(est):
     if est.solver not in STOCHASTIC_SOLVERS:
         solvers = ", ".join(repr(s) for s in STOCHASTIC_SOLVERS)
         raise AttributeError(
-            f"{name}.partial_fit needs a minibatch solver, one of {solvers}; "
+            f"{name}.partial_fit needs a stochastic (minibatch) solver, one of "
+            f"{solvers}; "
             f"solver={est.solver!r} fits the whole data at once. Set, e.g., "
             f"{name}(solver='adam')."
         )
@@ -347,13 +348,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="_first_coef", method=method)
         backend = _arrays.fitted_backend(self)
-        X = validate_data(
-            self,
-            X,
-            reset=False,
-            accept_sparse=("csr", "csc"),
-            dtype=_arrays.float_dtypes(backend),
-        )
+        X = _arrays.prediction_input(self, X, backend)
         layers = (self.coefs_, self.intercepts_, ACTIVATIONS[self.activation], backend)
         n, width = X.shape[0], max(W.shape[1] for W in self.coefs_)
         # a row holds its input and, at most, two layers' activations at once

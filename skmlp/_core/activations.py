@@ -11,6 +11,16 @@ writes in place, the forward pass writes over ``Z`` and the backward over ``dA``
 from .backends import NUMPY
 
 
+class _Activation:
+    """f computed by the backend's element-wise ``function``, over Z where it can."""
+
+    function = None
+
+    @classmethod
+    def forward(cls, Z, backend=NUMPY):
+        return getattr(backend, cls.function)(Z, out=Z)
+
+
 class Identity:
     """A = Z;   dZ = dA."""
 
@@ -25,14 +35,10 @@ class Identity:
         return dA
 
 
-class Logistic:
+class Logistic(_Activation):
     """A = 1 / (1 + exp(-Z));   dZ = dA * A * (1 - A)."""
 
-    name = "logistic"
-
-    @staticmethod
-    def forward(Z, backend=NUMPY):
-        return backend.expit(Z, out=Z)
+    name, function = "logistic", "expit"
 
     @staticmethod
     def backward(A, dA, backend=NUMPY):
@@ -41,14 +47,10 @@ class Logistic:
         return dA
 
 
-class Tanh:
+class Tanh(_Activation):
     """A = tanh(Z);   dZ = dA * (1 - A**2)."""
 
-    name = "tanh"
-
-    @staticmethod
-    def forward(Z, backend=NUMPY):
-        return backend.tanh(Z, out=Z)
+    name, function = "tanh", "tanh"
 
     @staticmethod
     def backward(A, dA, backend=NUMPY):
@@ -56,14 +58,10 @@ class Tanh:
         return dA
 
 
-class ReLU:
+class ReLU(_Activation):
     """A = max(Z, 0);   dZ = dA * [A > 0]."""
 
-    name = "relu"
-
-    @staticmethod
-    def forward(Z, backend=NUMPY):
-        return backend.relu(Z, out=Z)
+    name, function = "relu", "relu"
 
     @staticmethod
     def backward(A, dA, backend=NUMPY):

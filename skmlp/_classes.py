@@ -28,18 +28,18 @@ def set_classes(est, y, kind, call, classes):
         raise ValueError(f"{name} was fitted on a {fitted} target; got {kind}.")
     if incremental and classes is not None:
         if not np.array_equal(np.unique(np.asarray(classes)), est.classes_):
-            # MLPClassifier's wording (sklearn.utils.multiclass)
+            # MLPClassifier's wording (sklearn.utils.multiclass), plain labels
             raise ValueError(
-                f"`classes={classes!r}` is not the same as on last call to "
-                f"partial_fit, was: {est.classes_!r}"
+                f"`classes={_plain(classes)}` is not the same as on last call to "
+                f"partial_fit, was: {_plain(est.classes_)}"
             )
     if est.warm_start and not incremental and kind != "multilabel":
         if not np.array_equal(np.unique(y), est.classes_):
             # MLPClassifier's wording, which users' code may match
             raise ValueError(
                 "warm_start can only be used where `y` has the same classes as "
-                f"in the previous call to fit. Previously got {est.classes_}, "
-                f"`y` has {np.unique(y)}"
+                f"in the previous call to fit. Previously got {_plain(est.classes_)}, "
+                f"`y` has {_plain(np.unique(y))}"
             )
     _targets.check_labels_known(
         y, est.classes_, kind, "partial_fit" if incremental else "fit"
@@ -55,12 +55,30 @@ def _first_classes(est, y, kind, incremental, classes):
                 "problem) on its first call."
             )
         est.classes_ = np.unique(np.asarray(classes))
-        _targets.check_labels_known(y, est.classes_, kind, "partial_fit")
+        if len(est.classes_) < 2:
+            raise ValueError(
+                f"{name}.partial_fit needs at least 2 classes in classes=...; got "
+                f"classes={_plain(classes)}. Pass every class of the problem."
+            )
+        _targets.check_labels_known(
+            y,
+            est.classes_,
+            kind,
+            f"{name}.partial_fit",
+            against=f"classes={_plain(classes)}",
+            hint=" partial_fit's classes must list every class of the problem.",
+        )
     else:
         est.classes_ = _targets.classes_of(y, kind)
     if kind != "multilabel" and len(est.classes_) < 2:
         raise ValueError(
-            f"{name} needs samples of at least 2 classes in the data; got "
-            f"only one class: {est.classes_[0]!r}."
+            f"{name} needs samples of at least 2 classes in y; got only one "
+            f"class: {est.classes_.tolist()[0]!r}."
         )
     est._kind = "multilabel" if kind == "multilabel" else "single"
+
+
+def _plain(labels):
+    """Labels as a message shows them: ``[0, 1]``, not ``array([0, 1])`` or
+    ``[np.int64(0), np.int64(1)]``."""
+    return np.asarray(labels).tolist()

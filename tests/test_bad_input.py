@@ -410,7 +410,11 @@ VALIDATION = [
         row(f"validation-set-{name}", match, {"solver": "adam"}, args)
         for name, match, args in [
             ("nan", "NaN", _validation(X_val=lambda X: _with(X, (0, 0), np.nan))),
-            ("n_features", "X has 4 features", _validation(X_val=lambda X: X[:, :4])),
+            (
+                "n_features",
+                "X_val has 4 features",
+                _validation(X_val=lambda X: X[:, :4]),
+            ),
             (
                 "unknown_class",
                 "y_val.*classes.*5",
@@ -470,7 +474,7 @@ SAMPLE_WEIGHT = [
     ],
     row(
         "sample_weight-wrong-length",
-        "sample_weight.shape",
+        r"sample_weight must hold one weight per row of X, shape \(40,\)",
         args=lambda X, y: {"X": X, "y": y, "sample_weight": np.ones(7)},
     ),
     # early_stopping keeps 10 % for validation: if the weights of either part

@@ -36,6 +36,7 @@ from ._core.penalties import ElasticNet
 from ._core.training import DataSet
 from ._fit_state import FitState
 from ._solvers import STOCHASTIC_SOLVERS, FitCall
+from ._threads import prediction_threads
 from ._weights import sample_weights
 
 
@@ -357,11 +358,13 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             2 * max(X.shape[1], width) * _arrays.host_dtype(backend, dtype).itemsize
         )
         chunk = get_chunk_n_rows(row_bytes, max_n_rows=n)
-        if chunk >= n:
-            return forward(X, *layers)
-        Z = backend.zeros((n, self.coefs_[-1].shape[1]), dtype)
-        for rows in gen_batches(n, chunk):
-            Z[rows, ...] = forward(_rows(X, rows), *layers)
+        sizes = [X.shape[1], *(W.shape[1] for W in self.coefs_)]
+        with prediction_threads(sizes, n):
+            if chunk >= n:
+                return forward(X, *layers)
+            Z = backend.zeros((n, sizes[-1]), dtype)
+            for rows in gen_batches(n, chunk):
+                Z[rows, ...] = forward(_rows(X, rows), *layers)
         return Z
 
     def _head(self):

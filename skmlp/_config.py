@@ -1,18 +1,23 @@
 """skmlp's global configuration: ``get_config``, ``set_config``, ``config_context``.
 
-One setting today, ``fast``: whether NumPy input trains with the compiled
-kernels of the ``fast`` extra (when numba can be imported). It is read once
-per fit and per prediction, when the estimator chooses its backend; the
-environment variable ``SKMLP_FAST=0`` turns it off by default. Like
-scikit-learn's, the configuration is per thread: a fit in another thread
-keeps its own.
+Two settings, read once per fit (and per prediction):
+
+- ``fast``: whether NumPy input trains with the compiled kernels of the
+  ``fast`` extra (when numba can be imported); the environment variable
+  ``SKMLP_FAST=0`` turns it off by default;
+- ``choose_threads``: whether a fit chooses its BLAS threads by its work and
+  by timing its own steps (``skmlp._threads``), within the caller's limits;
+  ``False`` leaves the threads as the caller set them.
+
+Like scikit-learn's, the configuration is per thread: a fit in another
+thread keeps its own.
 """
 
 import os
 import threading
 from contextlib import contextmanager
 
-_default = {"fast": os.environ.get("SKMLP_FAST", "1") != "0"}
+_default = {"fast": os.environ.get("SKMLP_FAST", "1") != "0", "choose_threads": True}
 _local = threading.local()
 
 
@@ -28,12 +33,12 @@ def get_config():
     Returns
     -------
     config : dict
-        ``{"fast": bool}``.
+        ``{"fast": bool, "choose_threads": bool}``.
     """
     return dict(_config())
 
 
-def set_config(fast=None):
+def set_config(fast=None, choose_threads=None):
     """Set skmlp's configuration for the calling thread.
 
     Parameters
@@ -43,18 +48,28 @@ def set_config(fast=None):
         when numba is installed (the default), or with NumPy alone
         (``False``). Both give the same models, bit for bit; the kernels
         take fewer passes over memory. None leaves the setting unchanged.
+    choose_threads : bool, default=None
+        Let a fit choose its BLAS threads (the default): one thread for
+        steps too small to share, else the faster of the caller's limit and
+        one thread, timed on its own steps -- never more than the caller's
+        limit. ``False`` keeps the caller's thread count throughout, which
+        makes fits bit-reproducible where the BLAS's results depend on its
+        thread count (long reductions: see the user guide). None leaves the
+        setting unchanged.
     """
     if fast is not None:
         _config()["fast"] = bool(fast)
+    if choose_threads is not None:
+        _config()["choose_threads"] = bool(choose_threads)
 
 
 @contextmanager
-def config_context(*, fast=None):
+def config_context(*, fast=None, choose_threads=None):
     """Set skmlp's configuration inside a ``with`` block, then restore it.
 
     Parameters
     ----------
-    fast : bool, default=None
+    fast, choose_threads : bool, default=None
         As in :func:`set_config`.
 
     Examples
@@ -65,7 +80,7 @@ def config_context(*, fast=None):
     False
     """
     old = get_config()
-    set_config(fast=fast)
+    set_config(fast=fast, choose_threads=choose_threads)
     try:
         yield
     finally:

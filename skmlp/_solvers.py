@@ -18,6 +18,7 @@ from ._core.lbfgs import run_lbfgs
 from ._core.optimizers import OPTIMIZERS, make_optimizer
 from ._core.schedules import LearningRateSchedule
 from ._core.training import EpochHooks, LoopSettings, Stepper, run_stochastic
+from ._threads import ThreadChooser, step_flops
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adagrad", "rmsprop")
 
@@ -53,9 +54,11 @@ def fit_stochastic(est, objective, data, call):
     )
     hooks = _hooks(est, objective, train, validation, call)
     state.n_iter = 0
-    result = run_stochastic(
-        objective, stepper, train, settings, call.random_state, hooks, state.t
-    )
+    flops = step_flops(objective.network.layer_sizes, settings.batch_size)
+    with ThreadChooser(flops) as stepper.pace:
+        result = run_stochastic(
+            objective, stepper, train, settings, call.random_state, hooks, state.t
+        )
     state.optimizer = {"solver": est.solver, **stepper.optimizer.state()}
     state.learning_rate = float(stepper.schedule.base)
     state.end_stochastic(stepper.plateau, watch, has_validation)
@@ -141,14 +144,17 @@ def fit_lbfgs(est, objective, data, call):
             raise StopIteration  # SciPy's way for a callback to stop L-BFGS
 
     state.n_iter = 0
-    res = run_lbfgs(
-        objective,
-        data,
-        max_iter=est.max_iter,
-        max_fun=est.max_fun,
-        tol=est.tol,
-        on_iteration=on_iteration,
-    )
+    flops = step_flops(objective.network.layer_sizes, data.X.shape[0])
+    with ThreadChooser(flops) as pace:
+        res = run_lbfgs(
+            objective,
+            data,
+            max_iter=est.max_iter,
+            max_fun=est.max_fun,
+            tol=est.tol,
+            on_iteration=on_iteration,
+            pace=pace,
+        )
     state.n_iter = int(res.nit) if res.nit >= 0 else state.n_iter
     state.loss = float(res.fun)
     if res.stop_reason in ("diverged", "interrupted") or not np.isfinite(state.loss):

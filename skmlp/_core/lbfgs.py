@@ -16,12 +16,20 @@ _OPTIONS = {"ftol": 64 * np.finfo(float).eps, "maxls": 50}
 
 
 def run_lbfgs(
-    objective, data, *, max_iter=200, max_fun=15000, tol=1e-4, on_iteration=None
+    objective,
+    data,
+    *,
+    max_iter=200,
+    max_fun=15000,
+    tol=1e-4,
+    on_iteration=None,
+    pace=None,
 ):
     """Minimise the objective over ``network.params`` on ``data``; SciPy's result.
 
     The network ends holding the best weights found. ``on_iteration(x)`` is
-    called after each L-BFGS iteration. The result gets an extra attribute
+    called after each L-BFGS iteration, ``pace(n_rows)`` before each
+    evaluation of the objective. The result gets an extra attribute
     ``stop_reason``: ``'converged'``, ``'max_iter'``, ``'diverged'`` or
     ``'interrupted'``.
     """
@@ -34,6 +42,8 @@ def run_lbfgs(
 
     @np.errstate(over="ignore", invalid="ignore")  # handled: inf steers back
     def loss_and_grad(x):
+        if pace is not None:
+            pace(data.X.shape[0])
         set_params(x)
         loss, _ = objective.value_and_grad(data.X, data.Y, data.sample_weight)
         if not np.isfinite(loss):

@@ -103,13 +103,22 @@ class Plateau:
         return self.count > self.patience
 
 
+def _no_pace(n_rows):
+    pass
+
+
 @dataclass
 class Stepper:
-    """The update rule, its learning-rate schedule and the stopping rule."""
+    """The update rule, its learning-rate schedule and the stopping rule.
+
+    ``pace(n_rows)`` is called before every step with the rows of its batch
+    (the estimator times the steps there to choose its threads).
+    """
 
     optimizer: object
     schedule: object
     plateau: Plateau
+    pace: object = _no_pace
 
 
 def train_step(objective, stepper, X, Y, sample_weight):
@@ -178,6 +187,7 @@ def run_epoch(objective, stepper, batches):
     """
     total_loss, total_weight = 0.0, 0.0
     for Xb, Yb, wb in batches:
+        stepper.pace(Xb.shape[0])
         loss, B = train_step(objective, stepper, Xb, Yb, wb)
         if not math.isfinite(loss):
             return np.nan

@@ -42,6 +42,9 @@ _PROBE_STEPS, _PROBE_ROUNDS = 3, 2
 # at most every _MIN_STEPS_BETWEEN_PROBES steps.
 _DRIFT = 1.3
 _MIN_STEPS_BETWEEN_PROBES = 100
+# A step with more threads this many times slower than one thread's mean
+# ends the probe.
+_GIVE_UP = 2.0
 
 
 @functools.cache
@@ -77,20 +80,22 @@ class ThreadChooser:
     ``with ThreadChooser(flops):`` sets the limits for the fit and restores
     the caller's on exit. Calling the chooser with the number of rows of the
     next step records the time of the step before it and, while probing,
-    switches between the candidates.
+    switches between the candidates: one thread first (the safe choice on a
+    busy machine), then the caller's count, alternately. A step with more
+    threads that takes :data:`_GIVE_UP` times one thread's ends the probe at
+    once: on a busy machine a few such steps would cost more than a short fit.
     """
 
     def __init__(self, flops, probe=True):
         self._libraries = _blas() if _config()["choose_threads"] else []
         self._caller = [lib.num_threads for lib in self._libraries]
         most = min(self._caller, default=1)
-        self.candidates = [most, 1] if (most > 1 and flops >= SMALL_STEP_FLOPS) else [1]
-        if not probe:
-            self.candidates = self.candidates[:1]
-        self.threads = self.candidates[0]
-        self._probe = None
-        self._times = {}
+        share = probe and most > 1 and flops >= SMALL_STEP_FLOPS
+        self.candidates = [1, most] if share else [1]
+        self.threads = 1
+        self._probe, self._times = None, {}
         self._last = self._expected = None
+        self._rows = 0
         self._since_probe, self._warming = 0, False
 
     def __enter__(self):
@@ -111,9 +116,6 @@ class ThreadChooser:
         self.threads = n
 
     def _start_probe(self):
-        # alternate blocks of steps: the caller's count, one thread, again ...
-        # (the first step times nothing: it pays for the first touch of the
-        # buffers)
         rounds = [n for _ in range(_PROBE_ROUNDS) for n in self.candidates]
         self._probe = [n for n in rounds for _ in range(_PROBE_STEPS)]
         self._times = {n: [] for n in self.candidates}
@@ -122,23 +124,29 @@ class ThreadChooser:
     def __call__(self, n_rows):
         now = time.perf_counter()
         if self._last is not None and len(self.candidates) > 1:
-            self._record((now - self._last) / max(n_rows, 1))
+            self._record((now - self._last) / max(self._rows, 1))
+        self._rows = n_rows
         self._last = time.perf_counter()
 
     def _record(self, seconds_per_row):
-        if self._probe is not None:
-            if not self._warming:
-                self._times[self.threads].append(seconds_per_row)
-            self._warming = False
-            if self._probe:
-                self._set(self._probe.pop(0))
-                return
-            self._choose()
+        if self._probe is None:
+            self._watch(seconds_per_row)
             return
+        if not self._warming:
+            self._times[self.threads].append(seconds_per_row)
+        self._warming = False
+        one = self._times[1]
+        if self.threads > 1 and one and seconds_per_row > _GIVE_UP * _mean(one):
+            self._probe = []  # more threads are far slower: no more of them
+        if self._probe:
+            self._set(self._probe.pop(0))
+        else:
+            self._choose()
+
+    def _watch(self, seconds_per_row):
         self._since_probe += 1
-        drifted = not (
-            self._expected / _DRIFT < seconds_per_row < self._expected * _DRIFT
-        )
+        expected = self._expected
+        drifted = not expected / _DRIFT < seconds_per_row < expected * _DRIFT
         if drifted and self._since_probe >= _MIN_STEPS_BETWEEN_PROBES:
             self._start_probe()
             self._set(self._probe.pop(0))
@@ -147,7 +155,11 @@ class ThreadChooser:
         # the mean, not the median: on a busy machine the cost of a thread
         # count is in its slow steps (a product waiting for a thread the
         # scheduler gave away), which a median would ignore
-        means = {n: sum(t) / len(t) for n, t in self._times.items() if t}
+        means = {n: _mean(t) for n, t in self._times.items() if t}
         best = min(means, key=means.get)
         self._probe, self._expected = None, means[best]
         self._set(best)
+
+
+def _mean(values):
+    return sum(values) / len(values)

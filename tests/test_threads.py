@@ -159,7 +159,7 @@ def _feed(chooser, seconds_of):
 def test_the_probe_keeps_the_faster_count(faster):
     with threadpool_limits(2):
         with ThreadChooser(SMALL_STEP_FLOPS * 10) as chooser:
-            assert chooser.candidates == [2, 1]
+            assert chooser.candidates == [1, 2]
             _feed(chooser, lambda n: 1e-3 if n == faster else 3e-3)
             assert chooser.threads == faster
             assert set(_blas_threads()) == {faster}
@@ -226,3 +226,21 @@ def test_lbfgs_restores_the_limits_too():
         warnings.simplefilter("ignore")
         ScratchLogisticNet(max_iter=5).fit(X, y)
     assert _blas_threads() == before
+
+
+def test_a_far_slower_step_with_more_threads_ends_the_probe_at_once():
+    # a busy machine: one step with two threads costs five of one thread;
+    # a short fit must not pay for a whole probe of them
+    with_two = []
+
+    def seconds(n):
+        if n == 2:
+            with_two.append(1)
+            return 5e-3
+        return 1e-3
+
+    with threadpool_limits(2):
+        with ThreadChooser(SMALL_STEP_FLOPS * 10) as chooser:
+            _feed(chooser, seconds)
+            assert chooser.threads == 1
+    assert len(with_two) == 1

@@ -116,8 +116,9 @@ ROWS = {
         epochs=300,
         defaults=True,
         repeats=DEFAULTS_REPEATS,
-        about="the book's spiral (3 x 1000 points, 2 features), (512,), full "
-        "batch, 300 epochs; default threads vs 1 and all",
+        n_train=1_000,
+        about="1 000 points of the book's spiral (2 features, 3 classes), "
+        "(512,), full batch, 300 epochs; default threads vs 1 and all",
     ),
     "adam-64-784-f32": Row(
         "synthetic",

@@ -6,10 +6,11 @@ than it saves, and on a machine where other processes are busy it costs far
 more: each product waits for a thread the scheduler has given to someone
 else. So a fit
 
-- runs a step too small to share (:data:`SMALL_STEP_FLOPS`) on one thread;
-- otherwise times its own steps: a few with the caller's thread count, a few
-  with one thread, alternately, and keeps the faster on average; it probes
-  again when the time of a step drifts (other processes come and go);
+- runs a step too small to share (:data:`SMALL_STEP_FLOPS`, or under
+  :data:`_MIN_PROBED_STEP` seconds on one thread) on one thread;
+- otherwise times its own steps: a few with one thread, a few with the
+  caller's thread count, alternately, and keeps the faster on average; it
+  probes again when the time of a step drifts (other processes come and go);
 - only ever lowers the limits in force (``threadpoolctl.threadpool_limits``,
   ``OMP_NUM_THREADS`` ...), never raises them, and restores them when the fit
   ends, also on an exception or a KeyboardInterrupt.
@@ -45,6 +46,10 @@ _MIN_STEPS_BETWEEN_PROBES = 100
 # A step with more threads this many times slower than one thread's mean
 # ends the probe.
 _GIVE_UP = 2.0
+# Steps shorter than this on one thread are not probed with more: sharing
+# could save at most half of it, and on a busy machine a single step with
+# more threads can lose a scheduler time slice (milliseconds) waiting for one.
+_MIN_PROBED_STEP = 2e-3
 
 
 @functools.cache
@@ -124,11 +129,12 @@ class ThreadChooser:
     def __call__(self, n_rows):
         now = time.perf_counter()
         if self._last is not None and len(self.candidates) > 1:
-            self._record((now - self._last) / max(self._rows, 1))
+            self._record(now - self._last, self._rows)
         self._rows = n_rows
         self._last = time.perf_counter()
 
-    def _record(self, seconds_per_row):
+    def _record(self, seconds, rows):
+        seconds_per_row = seconds / max(rows, 1)
         if self._probe is None:
             self._watch(seconds_per_row)
             return
@@ -136,6 +142,9 @@ class ThreadChooser:
             self._times[self.threads].append(seconds_per_row)
         self._warming = False
         one = self._times[1]
+        if self.threads == 1 and len(one) == _PROBE_STEPS:
+            if _mean(one) * rows < _MIN_PROBED_STEP:
+                self._probe = []  # too short to share: one thread it is
         if self.threads > 1 and one and seconds_per_row > _GIVE_UP * _mean(one):
             self._probe = []  # more threads are far slower: no more of them
         if self._probe:

@@ -137,8 +137,9 @@ def test_small_steps_run_on_one_thread_without_probing():
         assert set(_blas_threads()) == {2}
 
 
-def _feed(chooser, seconds_of):
-    """Drive the chooser with step times given by ``seconds_of(threads)``."""
+def _feed(chooser, seconds_of, scale=10.0):
+    """Drive the chooser with step times ``scale * seconds_of(threads)``
+    (long enough steps to be worth probing, unless ``scale`` is small)."""
     clock = [0.0]
     import skmlp._threads as threads_module
 
@@ -150,7 +151,7 @@ def _feed(chooser, seconds_of):
     try:
         for _ in range(40):
             chooser(100)
-            clock[0] += seconds_of(chooser.threads)
+            clock[0] += scale * seconds_of(chooser.threads)
     finally:
         threads_module.time.perf_counter = original
 
@@ -244,3 +245,13 @@ def test_a_far_slower_step_with_more_threads_ends_the_probe_at_once():
             _feed(chooser, seconds)
             assert chooser.threads == 1
     assert len(with_two) == 1
+
+
+def test_short_steps_are_not_probed_with_more_threads():
+    # a step of 1 ms on one thread: sharing could save half a millisecond,
+    # and a busy machine could make a shared step lose a time slice
+    with threadpool_limits(2):
+        with ThreadChooser(SMALL_STEP_FLOPS * 10) as chooser:
+            _feed(chooser, lambda n: 1e-3 if n == 1 else 0.5e-3, scale=1.0)
+            assert chooser.threads == 1
+            assert chooser._times[2] == []

@@ -39,9 +39,10 @@ PHASES = [
     ("skmlp._core.penalties", "ElasticNet", "value"),
     ("skmlp._core.losses", "SoftmaxCrossEntropy", "value_and_grad"),
     # the backend's element-wise operations: NumPy's, or the compiled ones
-    # (the NumbaBackend rows include its call of NumPy's where it has no kernel)
-    ("skmlp._core.backends", "NumpyBackend", "add_bias_and_activate"),
-    ("skmlp._core.backends", "NumpyBackend", "activation_backward"),
+    # (a NumbaBackend row includes its call of NumPy's where it has no kernel,
+    # and activation_backward the sum_rows_into of db)
+    ("skmlp._core.backends", "ArrayBackend", "add_bias_and_activate"),
+    ("skmlp._core.backends", "ArrayBackend", "activation_backward"),
     ("skmlp._core.backends", "NumpyBackend", "dropout"),
     ("skmlp._core.backends", "NumbaBackend", "add_bias_and_activate"),
     ("skmlp._core.backends", "NumbaBackend", "activation_backward"),

@@ -121,14 +121,15 @@ def check_class_weight(est, kind):
 
 
 def _shape(a):
-    """The shape of an array-like, or None where it has none (a ragged list)."""
+    """The shape of an array-like, or None where it is not known without
+    converting it (a ragged list, an object that is only ``__array__``)."""
     shape = getattr(a, "shape", None)
-    if shape is None:
+    if shape is None and isinstance(a, (list, tuple)):
         try:
             shape = np.shape(a)
         except ValueError:
             return None
-    return tuple(shape)
+    return None if shape is None else tuple(shape)
 
 
 def _length(a):
@@ -150,11 +151,17 @@ def check_X_y(X, y, names=("X", "y")):
     x_name, y_name = names
     shape = _shape(X)
     if shape is not None and len(shape) != 2:
+        # "2D array" and "dim N" as in scikit-learn's messages, which users'
+        # code may match, with the argument's name added
+        hint = (
+            f" Reshape it with {x_name}.reshape(-1, 1) if it holds a single "
+            f"feature, or {x_name}.reshape(1, -1) if it holds a single sample."
+            if len(shape) == 1
+            else ""
+        )
         raise ValueError(
-            f"{x_name} must be a 2-D array of shape (n_samples, n_features); got "
-            f"shape {shape}. Reshape it with {x_name}.reshape(-1, 1) if it holds "
-            f"a single feature, or {x_name}.reshape(1, -1) if it holds a single "
-            "sample."
+            f"Expected 2D array for {x_name}, found array with dim {len(shape)} "
+            f"(shape {shape}).{hint}"
         )
     n_x, n_y = _length(X), _length(y)
     if n_x is not None and n_y is not None and n_x != n_y:
@@ -217,7 +224,8 @@ def available_if(check):
     method is missing. scikit-learn's descriptor replaces that message with
     "This 'X' has no attribute 'm'" and chains the reason as the cause, which
     ``str(exc)``, ``pytest.raises(match=...)`` and notebooks' one-line
-    tracebacks do not show; this one keeps both in the message.
+    tracebacks do not show; this one puts both in the message (and chains
+    the reason too).
     """
     return lambda fn: _AvailableIf(fn, check)
 
@@ -235,7 +243,8 @@ class _AvailableIf:
         try:
             available = self.check(obj)
         except AttributeError as exc:
-            raise AttributeError(f"{missing}: {exc}") from None
+            # the reason in the message, and still the cause, as scikit-learn's
+            raise AttributeError(f"{missing}: {exc}") from exc
         except Exception as exc:  # hasattr must see an AttributeError
             raise AttributeError(missing) from exc
         if not available:

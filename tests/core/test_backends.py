@@ -44,7 +44,7 @@ def test_target_dtype(backend):
 
 
 @dtypes
-def test_to_host_is_a_float64_copy(backend, dtype, request):
+def test_to_host_is_a_float64_copy(backend, dtype):
     a = backend.asarray(np.arange(4.0), dtype=dtype)
     host = backend.to_host(a)
     assert isinstance(host, np.ndarray) and host.dtype == np.float64

@@ -40,11 +40,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 if NUMBA:
-    from numba.core.errors import TypingError
-
     from skmlp._core import _kernels
-else:
-    TypingError = None
 
 NUMPY, FAST = NumpyBackend(), NumbaBackend()
 B = 50.0

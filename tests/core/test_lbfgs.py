@@ -149,7 +149,7 @@ def test_on_iteration_and_interrupt(backend, rng):
     assert_allclose(network.params, seen[-1])  # the last completed iterate
 
 
-def test_infinite_loss_is_not_accepted(backend, rng, request):
+def test_infinite_loss_is_not_accepted(backend, rng):
     # a loss that is infinite at the start: nothing better is found, and the
     # network keeps finite weights
     X, y = logistic_problem(rng)

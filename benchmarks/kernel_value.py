@@ -30,7 +30,7 @@ from mlpbench.data import DataCache  # noqa: E402
 from mlpbench.rows import ROWS  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-import skmlp._arrays  # noqa: E402
+import skmlp._placement  # noqa: E402
 from skmlp._core.backends import NumbaBackend, NumpyBackend  # noqa: E402
 
 DEFAULT_ROWS = ["adam-64-f64", "adam-256x256-f32", "dropout-256x256-f32"]
@@ -54,8 +54,8 @@ VARIANTS = {
 
 
 def _fit_seconds(row, data, backend, epochs):
-    original = skmlp._arrays.numpy_backend
-    skmlp._arrays.numpy_backend = lambda fast=True: backend
+    original = skmlp._placement.numpy_backend
+    skmlp._placement.numpy_backend = lambda fast=True: backend
     try:
         _, est = make_skmlp(row, epochs, None)
         X, _, y, _ = data
@@ -65,7 +65,7 @@ def _fit_seconds(row, data, backend, epochs):
             est.fit(X, y)
             return time.perf_counter() - start
     finally:
-        skmlp._arrays.numpy_backend = original
+        skmlp._placement.numpy_backend = original
 
 
 def measure(names, repeats, epochs):

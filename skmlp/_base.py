@@ -1,16 +1,19 @@
 """The estimator plumbing shared by ScratchMLPClassifier and ScratchLogisticNet.
 
-``fit``: constraints -> ``_checks`` -> ``validate_data`` -> ``_targets`` ->
-:class:`Objective` (network, head, penalty) -> ``_solvers.fit_stochastic`` or
+``fit``: constraints -> ``_checks`` -> ``validate_data`` -> ``_placement``
+(the backend of X, chosen once) -> ``_targets`` -> :class:`Objective`
+(network, head, penalty) -> ``_solvers.fit_stochastic`` or
 ``_solvers.fit_lbfgs`` -> :class:`FitState` -> fitted attributes.
-``predict_proba``: ``validate_data(reset=False)`` -> the same
-``Network.forward`` (``training=False``) -> the head's probabilities.
+``predict_proba``: ``_placement.prediction_input`` -> ``network.forward``
+over the fitted arrays -> the head's probabilities.
 
-Concerns live in modules named for them: ``_weights`` (sample and class
-weights), ``_validation`` (the validation set and its score), ``_callbacks``
-(scikit-learn's callback protocol), ``_fit_state`` (what carries over between
-calls), ``_solvers`` (the two training drivers). Private scikit-learn helpers
-are imported here and in those modules only.
+Concerns live in modules named for them: ``_placement`` (where the arrays
+live: the backend of the input, host and device moves), ``_sample_weights``
+(sample and class weights), ``_validation_set`` (the validation set of early
+stopping and its score), ``_callbacks`` (scikit-learn's callback protocol),
+``_fit_state`` (what carries over between calls), ``_solvers`` (the two
+training drivers), ``_threads`` (the BLAS threads of a fit). Private
+scikit-learn helpers are imported here and in those modules only.
 """
 
 from numbers import Integral, Real
@@ -24,7 +27,15 @@ from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _arrays, _checks, _classes, _docstrings, _solvers, _targets, _validation
+from . import (
+    _checks,
+    _classes,
+    _docstrings,
+    _placement,
+    _solvers,
+    _targets,
+    _validation_set,
+)
 from ._callbacks import EpochTasks
 from ._core.activations import ACTIVATIONS
 from ._core.backends import rows as _rows
@@ -34,9 +45,9 @@ from ._core.objective import Objective
 from ._core.penalties import ElasticNet
 from ._core.training import DataSet
 from ._fit_state import FitState
+from ._sample_weights import sample_weights
 from ._solvers import STOCHASTIC_SOLVERS, FitCall
 from ._threads import prediction_threads
-from ._weights import sample_weights
 
 
 def _stochastic(est):
@@ -139,7 +150,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             not self.warm_start and not incremental
         )
         backend, X, y = self._validate_training_data(X, y, first_pass)
-        y_host = _arrays.host(y)  # labels are worked out on the host
+        y_host = _placement.host(y)  # labels are worked out on the host
         kind = _targets.target_kind(y_host)
         _checks.check_class_weight(self, kind)
         _classes.set_classes(self, y_host, kind, (first_pass, incremental), classes)
@@ -152,7 +163,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             random_state=random_state,
             incremental=incremental,
             given_validation=None if X_val is None else given,
-            scorer=_validation.scorer_of(self),
+            scorer=_validation_set.scorer_of(self),
         )
         objective = self._objective(backend, X, data.Y.shape[1], architecture)
         if first_pass:
@@ -163,14 +174,14 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     def _data(self, backend, X, y_host, sample_weight):
         """The training DataSet: X, encoded targets and weights on X's device."""
-        dtype = _arrays.host_dtype(backend, X.dtype)
+        dtype = _placement.host_dtype(backend, X.dtype)
         Y = _targets.encode(
             y_host, self.classes_, self._kind, backend.target_dtype(dtype)
         )
         # a stand-in of X's size and dtype: weights are worked out on the host
         X_host = np.empty((X.shape[0], 0), dtype=dtype)
-        w = sample_weights(self, _arrays.host(sample_weight), X_host, y_host)
-        on_device = _arrays.on_device
+        w = sample_weights(self, _placement.host(sample_weight), X_host, y_host)
+        on_device = _placement.on_device
         return DataSet(X, on_device(backend, Y), on_device(backend, w), y_host)
 
     def _check_params(self, incremental, X_val, y_val, sample_weight_val):
@@ -184,8 +195,8 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     def _validate_training_data(self, X, y, first_pass):
         """(backend, X, y): X validated in its namespace, y following it."""
         _checks.check_X_y(X, y)  # messages that name X or y
-        backend = _arrays.input_backend(X)
-        y = _arrays.follow(backend, y)
+        backend = _placement.input_backend(X)
+        y = _placement.follow(backend, y)
         X, y = validate_data(
             self,
             X,
@@ -193,7 +204,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             multi_output=True,
             reset=first_pass,
             accept_sparse=("csr", "csc"),
-            dtype=_arrays.float_dtypes(backend),
+            dtype=_placement.float_dtypes(backend),
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -241,7 +252,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         self.coefs_, self.intercepts_ = list(network.coefs), list(network.intercepts)
         # classes_ lives with the weights where its labels can (numbers)
         if self.classes_.dtype.kind in "iufb":
-            self.classes_ = _arrays.on_device(network.backend, self.classes_)
+            self.classes_ = _placement.on_device(network.backend, self.classes_)
         call.tasks.end_fit()
         return self
 
@@ -348,14 +359,14 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         """The logits of X, computed in row chunks sized by ``working_memory``."""
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="_first_coef", method=method)
-        backend = _arrays.fitted_backend(self)
-        X = _arrays.prediction_input(self, X, backend)
+        backend = _placement.fitted_backend(self)
+        X = _placement.prediction_input(self, X, backend)
         layers = (self.coefs_, self.intercepts_, ACTIVATIONS[self.activation], backend)
         n, width = X.shape[0], max(W.shape[1] for W in self.coefs_)
         # a row holds its input and, at most, two layers' activations at once
         dtype = self.coefs_[0].dtype
         row_bytes = (
-            2 * max(X.shape[1], width) * _arrays.host_dtype(backend, dtype).itemsize
+            2 * max(X.shape[1], width) * _placement.host_dtype(backend, dtype).itemsize
         )
         chunk = get_chunk_n_rows(row_bytes, max_n_rows=n)
         sizes = [X.shape[1], *(W.shape[1] for W in self.coefs_)]
@@ -369,7 +380,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
 
     def _head(self):
         kind = self._target_kind()
-        backend = _arrays.fitted_backend(self)
+        backend = _placement.fitted_backend(self)
         return make_head(self.out_activation_, kind, self._normalise_ovr, backend)
 
     @_docstrings.of_X(
@@ -393,7 +404,7 @@ y : ndarray of shape (n_samples,) or (n_samples, n_labels)
     def predict(self, X):
         Z = self._logits(X, "predict")
         return _targets.decode(
-            Z, self.classes_, self._kind, _arrays.fitted_backend(self)
+            Z, self.classes_, self._kind, _placement.fitted_backend(self)
         )
 
     @_docstrings.of_X(
@@ -407,7 +418,7 @@ log_P : ndarray of shape (n_samples, n_classes)
     )
     def predict_log_proba(self, X):
         P = self._proba(X, "predict_log_proba")
-        return _arrays.fitted_backend(self).log(P, out=P)
+        return _placement.fitted_backend(self).log(P, out=P)
 
     @_docstrings.of_X(
         "Probability estimates, strictly inside (0, 1).",

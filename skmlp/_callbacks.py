@@ -1,6 +1,6 @@
 """scikit-learn's callback protocol: one task per fit, one subtask per epoch."""
 
-from ._arrays import fitted_backend
+from ._placement import fitted_backend
 
 
 class EpochTasks:

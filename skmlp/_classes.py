@@ -9,7 +9,7 @@ labels to the device at the end.
 
 import numpy as np
 
-from . import _arrays, _targets
+from . import _placement, _targets
 
 
 def set_classes(est, y, kind, call, classes):
@@ -22,7 +22,7 @@ def set_classes(est, y, kind, call, classes):
         _first_classes(est, y, kind, incremental, classes)
         return
     name = type(est).__name__
-    est.classes_ = _arrays.host(est.classes_)
+    est.classes_ = _placement.host(est.classes_)
     if (kind == "multilabel") != (est._kind == "multilabel"):
         fitted = "multilabel" if est._kind == "multilabel" else "single-label"
         raise ValueError(f"{name} was fitted on a {fitted} target; got {kind}.")

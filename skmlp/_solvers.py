@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from . import _validation
-from ._arrays import fitted_backend
+from . import _validation_set
 from ._core.lbfgs import run_lbfgs
 from ._core.optimizers import OPTIMIZERS, make_optimizer
 from ._core.schedules import LearningRateSchedule
 from ._core.training import EpochHooks, LoopSettings, Stepper, run_stochastic
+from ._placement import fitted_backend
 from ._threads import ThreadChooser, step_flops
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adagrad", "rmsprop")
@@ -38,7 +38,7 @@ class FitCall:
 def fit_stochastic(est, objective, data, call):
     """Minibatch training with the estimator's optimizer; results in call.state."""
     state = call.state
-    train, validation = _validation.split(
+    train, validation = _validation_set.split(
         est, data, call.given_validation, call.random_state, objective.network.backend
     )
     has_validation = validation is not None
@@ -124,7 +124,7 @@ def _hooks(est, objective, train, validation, call):
 
     validate = None
     if validation is not None:
-        validate = _validation.validator(est, objective, call.scorer, validation)
+        validate = _validation_set.validator(est, objective, call.scorer, validation)
     return EpochHooks(begin=call.tasks.begin_epoch, validate=validate, end=end)
 
 

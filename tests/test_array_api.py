@@ -473,9 +473,11 @@ def test_chunked_prediction_equals_one_pass(Est, name):
     ):
         # less than one row: scikit-learn warns and takes one row at a time
         one_row = host(est.predict_proba(Xn))
+    # PyTorch's CPU kernels take other vector paths for other row counts: a
+    # chunk's values may differ from the whole batch's in the last place
     for ours, theirs in zip(chunked, one_pass):
-        assert_allclose(ours, theirs, rtol=1e-14, atol=0)
-    assert_allclose(one_row, one_pass[-3], rtol=1e-14, atol=0)
+        assert_allclose(ours, theirs, rtol=1e-13, atol=0)
+    assert_allclose(one_row, one_pass[-3], rtol=1e-13, atol=0)
     assert_array_equal(chunked_labels, labels)
 
 

@@ -29,7 +29,7 @@ import sklearn
 from _helpers import classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-import skmlp._arrays
+import skmlp._placement
 import skmlp._solvers
 from skmlp import ScratchLogisticNet, ScratchMLPClassifier
 

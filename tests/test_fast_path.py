@@ -17,8 +17,8 @@ from sklearn.datasets import make_classification
 
 import skmlp
 from skmlp import ScratchLogisticNet, ScratchMLPClassifier
-from skmlp._arrays import input_backend
 from skmlp._core.backends import NumbaBackend, NumpyBackend
+from skmlp._placement import input_backend
 
 pytest.importorskip("numba")
 

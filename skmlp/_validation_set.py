@@ -11,10 +11,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.validation import validate_data
 
-from . import _arrays, _checks, _targets
+from . import _checks, _placement, _targets
 from ._core.losses import batch_weight
 from ._core.training import DataSet
-from ._weights import check_weights
+from ._sample_weights import check_weights
 
 
 def scorer_of(est):
@@ -39,7 +39,7 @@ def split(est, data, given, random_state, backend):
     # stratified on the rows of the boolean target, as MLPClassifier: the
     # same split, and train_test_split's error for a class too small to
     # split is MLPClassifier's, to which the class labels are added
-    stratify = _arrays.host(data.Y) if est._kind != "multilabel" else None
+    stratify = _placement.host(data.Y) if est._kind != "multilabel" else None
     try:
         parts = train_test_split(
             np.arange(data.X.shape[0]),
@@ -88,7 +88,7 @@ def _given(est, backend, dtype, X_val, y_val, sample_weight_val):
     """
     _checks.check_X_y(X_val, y_val, ("X_val", "y_val"))
     _checks.check_n_features(est, X_val, "X_val")
-    X_val, y_val, sample_weight_val = _arrays.follow(
+    X_val, y_val, sample_weight_val = _placement.follow(
         backend, X_val, y_val, sample_weight_val
     )
     with _checks.naming("X_val"):
@@ -97,7 +97,7 @@ def _given(est, backend, dtype, X_val, y_val, sample_weight_val):
         X_val = check_array(
             X_val,
             accept_sparse=("csr", "csc"),
-            dtype=_arrays.float_dtypes(backend),
+            dtype=_placement.float_dtypes(backend),
             input_name="X_val",
             estimator=est,
         )
@@ -111,24 +111,24 @@ def _given(est, backend, dtype, X_val, y_val, sample_weight_val):
             input_name="y_val",
             estimator=est,
         )
-        y_val = _arrays.host(y_val)
+        y_val = _placement.host(y_val)
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = column_or_1d(y_val, warn=True, input_name="y_val")
     _targets.target_kind(y_val, "y_val")
     kind = "multilabel" if est._kind == "multilabel" else "multiclass"
     _targets.check_labels_known(y_val, est.classes_, kind, "fit", name="y_val")
-    dtype = _arrays.host_dtype(backend, dtype)
+    dtype = _placement.host_dtype(backend, dtype)
     Y_val = _targets.encode(y_val, est.classes_, kind, backend.target_dtype(dtype))
     if sample_weight_val is not None:
         # weights are checked on the host
         sample_weight_val = check_weights(
-            _arrays.host(sample_weight_val),
+            _placement.host(sample_weight_val),
             X_val.shape[0],
             dtype,
             names=("sample_weight_val", "X_val"),
         )
     Y_val, sample_weight_val = (
-        _arrays.on_device(backend, a) for a in (Y_val, sample_weight_val)
+        _placement.on_device(backend, a) for a in (Y_val, sample_weight_val)
     )
     return DataSet(X_val, Y_val, sample_weight_val, y_val)
 
@@ -161,17 +161,17 @@ def validator(est, objective, scorer, validation):
         loss = float(objective.head.value(Z, validation.Y, w, B))
         if scorer is None:
             # accuracy, on the host: the labels live there while fitting
-            labels = _targets.decode(_arrays.host(Z), est.classes_, est._kind)
+            labels = _targets.decode(_placement.host(Z), est.classes_, est._kind)
             hits = labels == validation.y
             if hits.ndim == 2:  # multilabel: subset accuracy
                 hits = hits.all(axis=1)
-            score = float(np.average(hits, weights=_arrays.host(w)))
+            score = float(np.average(hits, weights=_placement.host(w)))
         elif scorer == "loss":
             score = -loss
         else:
             kwargs = {} if w is None else {"sample_weight": w}
             y = validation.y
-            y = y if y.dtype.kind not in "iufb" else _arrays.on_device(backend, y)
+            y = y if y.dtype.kind not in "iufb" else _placement.on_device(backend, y)
             score = float(scorer(est, validation.X, y, **kwargs))
         return score, loss
 

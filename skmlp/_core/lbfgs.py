@@ -15,26 +15,22 @@ import scipy.optimize
 _OPTIONS = {"ftol": 64 * np.finfo(float).eps, "maxls": 50}
 
 
-def run_lbfgs(
-    objective,
-    data,
-    *,
-    max_iter=200,
-    max_fun=15000,
-    tol=1e-4,
-    on_iteration=None,
-    pace=None,
-):
+def run_lbfgs(objective, data, *, max_iter=200, max_fun=15000, tol=1e-4, **calls):
     """Minimise the objective over ``network.params`` on ``data``; SciPy's result.
 
-    The network ends holding the best weights found. ``on_iteration(x)`` is
-    called after each L-BFGS iteration, ``pace(n_rows)`` before each
-    evaluation of the objective. The result gets an extra attribute
+    The network ends holding the best weights found. ``calls`` may give
+    ``on_iteration(x)``, called after each L-BFGS iteration, and
+    ``pace(n_rows)``, before each evaluation of the objective. The result
+    gets an extra attribute
     ``stop_reason``: ``'converged'``, ``'max_iter'``, ``'diverged'`` or
     ``'interrupted'``.
     """
     network = objective.network
     params, backend = network.params, network.backend
+    if set(calls) - {"pace", "on_iteration"}:
+        raise TypeError(f"run_lbfgs got unknown calls {sorted(calls)}")
+    pace = calls.get("pace") or (lambda n_rows: None)
+    on_iteration = calls.get("on_iteration") or (lambda result: None)
 
     def set_params(x):
         # SciPy's float64 host vector -> the network's dtype (and device), in place
@@ -42,8 +38,7 @@ def run_lbfgs(
 
     @np.errstate(over="ignore", invalid="ignore")  # handled: inf steers back
     def loss_and_grad(x):
-        if pace is not None:
-            pace(data.X.shape[0])
+        pace(data.X.shape[0])
         set_params(x)
         loss, _ = objective.value_and_grad(data.X, data.Y, data.sample_weight)
         if not np.isfinite(loss):
@@ -56,8 +51,7 @@ def run_lbfgs(
 
     def callback(intermediate_result):
         best["x"] = np.array(intermediate_result.x, copy=True)
-        if on_iteration is not None:
-            on_iteration(intermediate_result)
+        on_iteration(intermediate_result)
 
     try:
         res = scipy.optimize.minimize(
@@ -70,21 +64,20 @@ def run_lbfgs(
         )
     except KeyboardInterrupt:
         set_params(best["x"])
-        return scipy.optimize.OptimizeResult(
-            x=best["x"],
-            fun=np.nan,
-            nit=-1,
-            success=False,
-            status=-1,
-            message="interrupted",
-            stop_reason="interrupted",
-        )
+        return _interrupted(best["x"])
     x = res.x if np.isfinite(res.fun) and np.isfinite(res.x).all() else best["x"]
     set_params(x)
     if not backend.all_finite(params):  # cannot happen unless x0 itself was bad
         set_params(x0)
     res.stop_reason = _stop_reason(res)
     return res
+
+
+def _interrupted(x):
+    return scipy.optimize.OptimizeResult(
+        x=x, fun=np.nan, nit=-1, success=False, status=-1,
+        message="interrupted", stop_reason="interrupted",
+    )  # fmt: skip
 
 
 def _stop_reason(res):

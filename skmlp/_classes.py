@@ -1,5 +1,8 @@
 """classes_ and the kind of target: set on a first fit, checked on the next ones.
 
+:class:`ClassifierTargets` gives the classifiers the target hooks of the
+shared estimator base (``_base._BaseNet``).
+
 On a first fit ``classes_`` comes from y (or from ``partial_fit``'s
 ``classes``); a later ``partial_fit`` or ``warm_start`` fit must bring the
 same classes, with MLPClassifier's messages where the condition is the same.
@@ -8,8 +11,51 @@ labels to the device at the end.
 """
 
 import numpy as np
+from sklearn.utils import column_or_1d
 
-from . import _arrays, _targets
+from . import _arrays, _checks, _targets
+from ._core.losses import make_head
+
+
+class ClassifierTargets:
+    """The target hooks of ``_base._BaseNet`` for the classifiers: class labels."""
+
+    def _fit_targets(self, y, first_pass, incremental, classes):
+        """Set (first fit) or check ``classes_`` and the kind of target from ``y``."""
+        kind = _targets.target_kind(y)
+        _checks.check_class_weight(self, kind)
+        set_classes(self, y, kind, (first_pass, incremental), classes)
+
+    def _output_head(self, ops):
+        """The head of the fitted classes; sets ``out_activation_``."""
+        self.out_activation_ = self._head_name(self._kind, len(self.classes_))
+        kind, ovr = self._target_kind(), self._normalise_ovr
+        return make_head(self.out_activation_, kind, ovr, ops.xp)
+
+    def _stratify(self, data):
+        """What the early-stopping split is stratified on: the rows of the
+        boolean target, as MLPClassifier (None, not stratified, for multilabel)."""
+        return _arrays.host(data.Y) if self._kind != "multilabel" else None
+
+    def _validation_targets(self, y_val, dtype, numpy):
+        """(y_val, Y_val): the labels checked against ``classes_``, and encoded
+        (boolean with NumPy, else in ``dtype``)."""
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val, warn=True)
+        kind = "multilabel" if self._kind == "multilabel" else "multiclass"
+        _targets.check_labels_known(y_val, self.classes_, kind, "y_val")
+        Y_val = _targets.encode(y_val, self.classes_, kind, bool if numpy else dtype)
+        return y_val, Y_val
+
+    def _validation_score(self, Z, validation):
+        """MLPClassifier's early-stopping score: accuracy (subset accuracy for
+        multilabel), on the host, where the labels live while fitting."""
+        labels = _targets.decode(_arrays.host(Z), self.classes_, self._kind)
+        hits = labels == validation.y
+        if hits.ndim == 2:
+            hits = hits.all(axis=1)
+        w = validation.sample_weight
+        return float(np.average(hits, weights=_arrays.host(w)))
 
 
 def set_classes(est, y, kind, call, classes):

@@ -1,17 +1,19 @@
 """The validation set of the stochastic solvers: given (X_val) or split off.
 
 It feeds early stopping, ``validation_scores_`` and
-``validation_loss_curve_``. The score watched is accuracy (MLPClassifier's
-rule), ``'loss'`` (minus the validation loss) or any scikit-learn scorer.
+``validation_loss_curve_``. The score watched is the estimator's own rule
+(``_validation_score``: accuracy for the classifiers, R^2 for the regressor,
+as scikit-learn's MLPs), ``'loss'`` (minus the validation loss) or any
+scikit-learn scorer. The estimator's hooks ``_stratify`` and
+``_validation_targets`` say how to split and how to encode ``y_val``.
 """
 
 import numpy as np
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
-from sklearn.utils import column_or_1d
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from . import _arrays, _targets
+from . import _arrays
 from ._core.losses import batch_weight
 from ._core.training import DataSet
 
@@ -35,10 +37,10 @@ def split(est, data, given, random_state, ops):
         return data, _given(est, ops, data.X.dtype, *given)
     if not est.early_stopping:
         return data, None
-    # stratified on the rows of the boolean target, as MLPClassifier: the
-    # same split, and train_test_split's error for a class too small to
-    # split is MLPClassifier's, to which the class labels are added
-    stratify = _arrays.host(data.Y) if est._kind != "multilabel" else None
+    # stratified or not as the estimator says (the classifiers: on the rows
+    # of the boolean target, as MLPClassifier); train_test_split's error for
+    # a class too small to split is MLPClassifier's, with the labels added
+    stratify = est._stratify(data)
     try:
         parts = train_test_split(
             np.arange(data.X.shape[0]),
@@ -93,13 +95,9 @@ def _given(est, ops, dtype, X_val, y_val, sample_weight_val):
         multi_output=True,
         reset=False,
     )
-    y_val = _arrays.host(y_val)
-    if y_val.ndim == 2 and y_val.shape[1] == 1:
-        y_val = column_or_1d(y_val, warn=True)
-    kind = "multilabel" if est._kind == "multilabel" else "multiclass"
-    _targets.check_labels_known(y_val, est.classes_, kind, "y_val")
     dtype = _arrays.host_dtype(ops, dtype)
-    Y_val = _targets.encode(y_val, est.classes_, kind, bool if ops.numpy else dtype)
+    # the estimator checks and encodes the targets (host y_val, host Y_val)
+    y_val, Y_val = est._validation_targets(_arrays.host(y_val), dtype, ops.numpy)
     if sample_weight_val is not None:
         # weights are checked on the host (a stand-in of X_val's size)
         X_host = X_val if ops.numpy else np.empty((X_val.shape[0], 0), dtype)
@@ -141,13 +139,8 @@ def validator(est, objective, scorer, validation):
         w = validation.sample_weight
         B = batch_weight(validation.X.shape[0], w, ops.xp)
         loss = float(objective.head.value(Z, validation.Y, w, B))
-        if scorer is None:
-            # accuracy, on the host: the labels live there while fitting
-            labels = _targets.decode(_arrays.host(Z), est.classes_, est._kind)
-            hits = labels == validation.y
-            if hits.ndim == 2:  # multilabel: subset accuracy
-                hits = hits.all(axis=1)
-            score = float(np.average(hits, weights=_arrays.host(w)))
+        if scorer is None:  # the estimator's own rule (accuracy, R^2)
+            score = est._validation_score(Z, validation)
         elif scorer == "loss":
             score = -loss
         else:

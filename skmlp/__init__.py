@@ -1,9 +1,15 @@
-"""skmlp: neural-network classifiers written from scratch on NumPy/SciPy that
-behave as first-class scikit-learn estimators."""
+"""skmlp: neural-network classifiers and a regressor written from scratch on
+NumPy/SciPy that behave as first-class scikit-learn estimators."""
 
 from ._logistic import ScratchLogisticNet
 from ._mlp import ScratchMLPClassifier
+from ._regressor import ScratchMLPRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["ScratchMLPClassifier", "ScratchLogisticNet", "__version__"]
+__all__ = [
+    "ScratchMLPClassifier",
+    "ScratchLogisticNet",
+    "ScratchMLPRegressor",
+    "__version__",
+]

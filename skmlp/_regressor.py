@@ -66,9 +66,9 @@ class ScratchMLPRegressor(RegressorMixin, _BaseNet):
     >>> rng = np.random.RandomState(0)
     >>> X = rng.uniform(-3, 3, size=(300, 1))
     >>> y = np.sin(X[:, 0]) + 0.1 * rng.normal(size=300)
-    >>> reg = ScratchMLPRegressor(hidden_layer_sizes=(32,), dropout=0.1,
+    >>> reg = ScratchMLPRegressor(hidden_layer_sizes=(32,), dropout=0.05,
     ...                           learning_rate_init=0.01, max_iter=300,
-    ...                           random_state=0)
+    ...                           n_iter_no_change=30, random_state=0)
     >>> reg.fit(X, y).predict(X[:2]).shape
     (2,)
     >>> reg.score(X, y) > 0.9

@@ -285,3 +285,22 @@ def test_poisson_on_counts_beats_squared_error_in_deviance():
     assert np.all(pred > 0)
     baseline = mean_poisson_deviance(y[400:], np.full(200, y[:400].mean()))
     assert mean_poisson_deviance(y[400:], pred) < 0.5 * baseline
+
+
+def test_verbose_prints_mlpregressors_line_and_the_validation_score(data, capsys):
+    X, y = data
+    _reg(max_iter=2, verbose=True, early_stopping=True).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("Iteration 1, loss = ")
+    assert "validation score = " in lines[0]
+
+
+def test_progress_bar(data, capsys):
+    pytest.importorskip("rich")
+    from sklearn.callback import ProgressBar
+
+    X, y = data
+    _reg(max_iter=3).set_callbacks(ProgressBar()).fit(X, y)
+    out = capsys.readouterr().out
+    assert "ScratchMLPRegressor - fit" in out and "100%" in out

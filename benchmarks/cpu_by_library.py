@@ -17,7 +17,7 @@ processes)::
 
     python benchmarks/cpu_by_library.py adam-64-f64              # skmlp
     python benchmarks/cpu_by_library.py adam-64-f64 --contender floor
-    SKMLP_FUSED=0 python benchmarks/cpu_by_library.py adam-64-f64
+    SKMLP_FAST=0 python benchmarks/cpu_by_library.py adam-64-f64
 
 ``main([...])`` returns ``{library: percent of the samples}``.
 """

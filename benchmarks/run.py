@@ -7,7 +7,10 @@ accuracy and log-loss, how close the run comes to the machine's
 matrix-multiply speed, and, on the minibatch rows, how far each contender is
 from the least work a training step needs (the "GEMM only" and "floor"
 contenders).  The prediction rows time ``predict_proba`` on 1 and on 10 000
-rows (skmlp, MLPClassifier, onnxruntime).  The contenders of a row run
+rows (skmlp, MLPClassifier, onnxruntime).  The "defaults" rows (small fits)
+set no thread limit: skmlp, MLPClassifier and PyTorch run with their default
+threads beside skmlp forced to one thread and to all; ``--busy N`` keeps N
+other processes spinning on the CPU meanwhile.  The contenders of a row run
 interleaved in one process (A, B, C, B, C, A, ...) and the figures are
 medians, so the noise of a shared machine mostly cancels in the ratios.
 
@@ -18,6 +21,8 @@ Usage::
     python benchmarks/run.py --rows 'adam-*' --repeats 5 --json bench.json
     python benchmarks/run.py --quick               # smoke test: small data, 1 thread
     python benchmarks/run.py --device cuda         # PyTorch contenders on a GPU
+    python benchmarks/run.py --rows digits-default --busy 1   # default threads,
+                                                   # 1 other process spinning
     python benchmarks/run.py --list                # the rows and what they do
 
 From Python (e.g. a smoke test), ``main(["--quick"])`` returns the report that

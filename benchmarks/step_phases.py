@@ -3,7 +3,7 @@
 Fits one training row of the benchmark (its data, network, dtype and batch
 size) for one epoch, with a timer around each of the core's calls that a
 step makes -- the matrix products, the optimizer step, the batch gather, the
-fused layer kernels, the head, the penalty's value -- and prints the time
+compiled layer kernels, the head, the penalty's value -- and prints the time
 each takes per step. A profile, not a benchmark: the timers add about a
 microsecond per call, and one fit on a shared machine is noisy; compare
 phases within one run, and rerun before trusting a difference.
@@ -12,7 +12,7 @@ Usage::
 
     python benchmarks/step_phases.py adam-256x256-f32            # 1 BLAS thread
     python benchmarks/step_phases.py adam-1024x1024-f32 --threads 2
-    SKMLP_FUSED=0 python benchmarks/step_phases.py adam-64-f64   # NumPy path
+    SKMLP_FAST=0 python benchmarks/step_phases.py adam-64-f64    # NumPy backend
 
 ``main([...])`` returns ``{phase: microseconds per step}`` (with
 ``"step"``: the whole training step, and ``"steps"``: their count).
@@ -31,19 +31,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # (module, owner attribute or None, function name) of the timed calls
 PHASES = [
     ("skmlp._core.training", None, "train_step"),
-    ("skmlp._core._array", "ArrayOps", "matmul"),
-    ("skmlp._core._array", "ArrayOps", "matmul_into"),
-    ("skmlp._core._array", "ArrayOps", "sum_rows_into"),
-    ("skmlp._core._array", "ArrayOps", "take_rows"),
+    ("skmlp._core.backends", "NumpyBackend", "matmul"),
+    ("skmlp._core.backends", "NumpyBackend", "matmul_into"),
+    ("skmlp._core.backends", "NumpyBackend", "sum_rows_into"),
+    ("skmlp._core.backends", "NumpyBackend", "take_rows"),
     ("skmlp._core.optimizers", "_Optimizer", "step"),
     ("skmlp._core.penalties", "ElasticNet", "value"),
     ("skmlp._core.losses", "SoftmaxCrossEntropy", "value_and_grad"),
-    ("skmlp._core.activations", "ReLU", "forward"),
-    ("skmlp._core.activations", "ReLU", "backward"),
-    ("skmlp._core.layers", "Dropout", "forward"),
-    ("skmlp._core._fused", None, "bias_relu"),
-    ("skmlp._core._fused", None, "relu_backward"),
-    ("skmlp._core._fused", None, "dropout_mask"),
+    # the backend's element-wise operations: NumPy's, or the compiled ones
+    # (a NumbaBackend row includes its call of NumPy's where it has no kernel,
+    # and activation_backward the sum_rows_into of db)
+    ("skmlp._core.backends", "ArrayBackend", "add_bias_and_activate"),
+    ("skmlp._core.backends", "ArrayBackend", "activation_backward"),
+    ("skmlp._core.backends", "NumpyBackend", "dropout"),
+    ("skmlp._core.backends", "NumbaBackend", "add_bias_and_activate"),
+    ("skmlp._core.backends", "NumbaBackend", "activation_backward"),
+    ("skmlp._core.backends", "NumbaBackend", "dropout"),
 ]
 
 

@@ -27,27 +27,35 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _arrays, _checks, _classes, _docstrings, _solvers, _targets, _validation
 from ._callbacks import EpochTasks
-from ._core._array import rows as _rows
+from ._core.activations import ACTIVATIONS
+from ._core.backends import rows as _rows
 from ._core.losses import make_head
-from ._core.network import Network
+from ._core.network import Network, forward
 from ._core.objective import Objective
 from ._core.penalties import ElasticNet
 from ._core.training import DataSet
 from ._fit_state import FitState
 from ._solvers import STOCHASTIC_SOLVERS, FitCall
+from ._threads import prediction_threads
 from ._weights import sample_weights
 
 
 def _stochastic(est):
+    """True where ``partial_fit`` exists; else an AttributeError saying why."""
+    name = type(est).__name__
     if getattr(est, "class_weight", None) == "balanced":
         raise AttributeError(
-            "partial_fit is not available with class_weight='balanced': one chunk "
-            "of data does not show the class frequencies; pass a dict instead."
+            f"{name}.partial_fit is not available with class_weight='balanced': "
+            "one chunk of data does not show the class frequencies; pass a dict "
+            "instead."
         )
     if est.solver not in STOCHASTIC_SOLVERS:
+        solvers = ", ".join(repr(s) for s in STOCHASTIC_SOLVERS)
         raise AttributeError(
-            f"partial_fit is only available for the stochastic solvers "
-            f"{STOCHASTIC_SOLVERS}; solver={est.solver!r} is not stochastic."
+            f"{name}.partial_fit needs a stochastic (minibatch) solver, one of "
+            f"{solvers}; "
+            f"solver={est.solver!r} fits the whole data at once. Set, e.g., "
+            f"{name}(solver='adam')."
         )
     return True
 
@@ -136,11 +144,11 @@ class _BaseNet(CallbackSupportMixin, BaseEstimator):
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
-        ops, X, y = self._validate_training_data(X, y, first_pass)
+        backend, X, y = self._validate_training_data(X, y, first_pass)
         y_host = _arrays.host(y)  # labels are worked out on the host
         self._fit_targets(y_host, first_pass, incremental, classes)
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
-        data = self._data(ops, X, y_host, sample_weight)
+        data = self._data(backend, X, y_host, sample_weight)
         random_state = check_random_state(self.random_state)
         call = FitCall(
             state=FitState.fresh() if first_pass else FitState.load(self),
@@ -150,26 +158,24 @@ class _BaseNet(CallbackSupportMixin, BaseEstimator):
             given_validation=None if X_val is None else given,
             scorer=_validation.scorer_of(self),
         )
-        objective = self._objective(ops, X, data.Y.shape[1], architecture)
+        objective = self._objective(backend, X, data.Y.shape[1], architecture)
         if first_pass:
             self._initialize(objective.network, random_state)
         else:
             self._continue_from(objective.network)
         return self._run(objective, data, call, (X, y, metadata))
 
-    def _data(self, ops, X, y_host, sample_weight):
+    def _data(self, backend, X, y_host, sample_weight):
         """The training DataSet: X, encoded targets and weights on X's device."""
-        dtype = _arrays.host_dtype(ops, X.dtype)
-        # boolean targets with NumPy, as MLPClassifier: 8x less memory than
-        # floats, the losses' ufuncs cast them on the fly; other array
-        # libraries compute in X's dtype
+        dtype = _arrays.host_dtype(backend, X.dtype)
         Y = _targets.encode(
-            y_host, self.classes_, self._kind, bool if ops.numpy else dtype
+            y_host, self.classes_, self._kind, backend.target_dtype(dtype)
         )
         # a stand-in of X's size and dtype: weights are worked out on the host
-        X_host = X if ops.numpy else np.empty((X.shape[0], 0), dtype=dtype)
+        X_host = np.empty((X.shape[0], 0), dtype=dtype)
         w = sample_weights(self, _arrays.host(sample_weight), X_host, y_host)
-        return DataSet(X, _arrays.on_device(ops, Y), _arrays.on_device(ops, w), y_host)
+        on_device = _arrays.on_device
+        return DataSet(X, on_device(backend, Y), on_device(backend, w), y_host)
 
     def _check_params(self, incremental, X_val, y_val, sample_weight_val):
         """(hidden sizes, dropout rates, alpha) once every parameter is checked."""
@@ -180,9 +186,9 @@ class _BaseNet(CallbackSupportMixin, BaseEstimator):
         return sizes, rates, alpha
 
     def _validate_training_data(self, X, y, first_pass):
-        """(ops, X, y): X validated in its namespace, y following it."""
-        ops = _arrays.input_ops(X)
-        y = _arrays.follow(ops, y)
+        """(backend, X, y): X validated in its namespace, y following it."""
+        backend = _arrays.input_backend(X)
+        y = _arrays.follow(backend, y)
         X, y = validate_data(
             self,
             X,
@@ -190,25 +196,23 @@ class _BaseNet(CallbackSupportMixin, BaseEstimator):
             multi_output=True,
             reset=first_pass,
             accept_sparse=("csr", "csc"),
-            dtype=_arrays.float_dtypes(ops),
-            ensure_all_finite=False,
+            dtype=_arrays.float_dtypes(backend),
         )
-        _arrays.assert_finite(X, self)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        return ops, X, y
+        return backend, X, y
 
-    def _objective(self, ops, X, n_outputs, architecture):
+    def _objective(self, backend, X, n_outputs, architecture):
         """A network of the architecture (weights set by the caller), head, penalty."""
         sizes, rates, alpha = architecture
         layer_sizes = [X.shape[1], *sizes, n_outputs]
         rates = rates if self.solver in STOCHASTIC_SOLVERS else 0.0
-        network = Network(layer_sizes, self.activation, rates, X.dtype, ops=ops)
+        network = Network(layer_sizes, self.activation, rates, X.dtype, backend=backend)
         self.n_outputs_ = n_outputs
         self.n_layers_ = len(layer_sizes)
-        head = self._output_head(ops)
+        head = self._output_head(backend)
         sizes = [W.shape[0] * W.shape[1] for W in network.coefs]
-        penalty = ElasticNet(alpha, self.l1_ratio, sizes, xp=ops.xp)
+        penalty = ElasticNet(alpha, self.l1_ratio, sizes, backend=backend)
         return Objective(network, head, penalty)
 
     def _run(self, objective, data, call, fit_args):
@@ -238,7 +242,7 @@ class _BaseNet(CallbackSupportMixin, BaseEstimator):
         self.coefs_, self.intercepts_ = list(network.coefs), list(network.intercepts)
         # classes_ lives with the weights where its labels can (numbers)
         if hasattr(self, "classes_") and self.classes_.dtype.kind in "iufb":
-            self.classes_ = _arrays.on_device(network.ops, self.classes_)
+            self.classes_ = _arrays.on_device(network.backend, self.classes_)
         call.tasks.end_fit()
         return self
 
@@ -345,29 +349,23 @@ class _BaseNet(CallbackSupportMixin, BaseEstimator):
         """The logits of X, computed in row chunks sized by ``working_memory``."""
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="_first_coef", method=method)
-        ops = _arrays.fitted_ops(self)
-        X = validate_data(
-            self,
-            X,
-            reset=False,
-            accept_sparse=("csr", "csc"),
-            dtype=_arrays.float_dtypes(ops),
-            ensure_all_finite=False,
-        )
-        _arrays.assert_finite(X, self)
-        sizes = [W.shape[0] for W in self.coefs_] + [self.coefs_[-1].shape[1]]
-        dtype = self.coefs_[0].dtype
-        weights = (self.coefs_, self.intercepts_)  # used as they are, no copy
-        network = Network(sizes, self.activation, 0.0, dtype, ops=ops, weights=weights)
+        backend = _arrays.fitted_backend(self)
+        X = _arrays.prediction_input(self, X, backend)
+        layers = (self.coefs_, self.intercepts_, ACTIVATIONS[self.activation], backend)
+        n, width = X.shape[0], max(W.shape[1] for W in self.coefs_)
         # a row holds its input and, at most, two layers' activations at once
-        row_bytes = 2 * max(sizes) * _arrays.host_dtype(ops, dtype).itemsize
-        n = X.shape[0]
+        dtype = self.coefs_[0].dtype
+        row_bytes = (
+            2 * max(X.shape[1], width) * _arrays.host_dtype(backend, dtype).itemsize
+        )
         chunk = get_chunk_n_rows(row_bytes, max_n_rows=n)
-        if chunk >= n:
-            return network.forward(X)
-        Z = ops.empty((n, sizes[-1]), dtype)
-        for rows in gen_batches(n, chunk):
-            Z[rows, ...] = network.forward(_rows(X, rows))
+        sizes = [X.shape[1], *(W.shape[1] for W in self.coefs_)]
+        with prediction_threads(sizes, n):
+            if chunk >= n:
+                return forward(X, *layers)
+            Z = backend.zeros((n, sizes[-1]), dtype)
+            for rows in gen_batches(n, chunk):
+                Z[rows, ...] = forward(_rows(X, rows), *layers)
         return Z
 
 
@@ -375,9 +373,9 @@ class _BaseScratchNet(_classes.ClassifierTargets, ClassifierMixin, _BaseNet):
     """Base class of the two classifiers (target hooks: ClassifierTargets)."""
 
     def _head(self):
-        ops = _arrays.fitted_ops(self)
         kind = self._target_kind()
-        return make_head(self.out_activation_, kind, self._normalise_ovr, ops.xp)
+        backend = _arrays.fitted_backend(self)
+        return make_head(self.out_activation_, kind, self._normalise_ovr, backend)
 
     @_docstrings.of_X(
         "The output layer's logits Z.",
@@ -399,7 +397,9 @@ y : ndarray of shape (n_samples,) or (n_samples, n_labels)
     )
     def predict(self, X):
         Z = self._logits(X, "predict")
-        return _targets.decode(Z, self.classes_, self._kind, _arrays.fitted_ops(self))
+        return _targets.decode(
+            Z, self.classes_, self._kind, _arrays.fitted_backend(self)
+        )
 
     @_docstrings.of_X(
         "Log of the class probabilities.",
@@ -412,7 +412,7 @@ log_P : ndarray of shape (n_samples, n_classes)
     )
     def predict_log_proba(self, X):
         P = self._proba(X, "predict_log_proba")
-        return np.log(P, out=P) if isinstance(P, np.ndarray) else self._head().xp.log(P)
+        return _arrays.fitted_backend(self).log(P, out=P)
 
     @_docstrings.of_X(
         "Probability estimates, strictly inside (0, 1).",

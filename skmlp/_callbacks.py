@@ -1,6 +1,6 @@
 """scikit-learn's callback protocol: one task per fit, one subtask per epoch."""
 
-from ._arrays import fitted_ops
+from ._arrays import fitted_backend
 
 
 class EpochTasks:
@@ -32,7 +32,7 @@ class EpochTasks:
         # evaluated lazily, only for callbacks that want the model (ScoringMonitor);
         # copies, because the live weights keep changing in place
         est = self.estimator
-        copy = fitted_ops(est).copy
+        copy = fitted_backend(est).copy
         return {
             "coefs_": [copy(W) for W in est.coefs_],
             "intercepts_": [copy(b) for b in est.intercepts_],

@@ -11,7 +11,6 @@ labels to the device at the end.
 """
 
 import numpy as np
-from sklearn.utils import column_or_1d
 
 from . import _arrays, _checks, _targets
 from ._core.losses import make_head
@@ -26,25 +25,24 @@ class ClassifierTargets:
         _checks.check_class_weight(self, kind)
         set_classes(self, y, kind, (first_pass, incremental), classes)
 
-    def _output_head(self, ops):
+    def _output_head(self, backend):
         """The head of the fitted classes; sets ``out_activation_``."""
         self.out_activation_ = self._head_name(self._kind, len(self.classes_))
         kind, ovr = self._target_kind(), self._normalise_ovr
-        return make_head(self.out_activation_, kind, ovr, ops.xp)
+        return make_head(self.out_activation_, kind, ovr, backend)
 
     def _stratify(self, data):
         """What the early-stopping split is stratified on: the rows of the
         boolean target, as MLPClassifier (None, not stratified, for multilabel)."""
         return _arrays.host(data.Y) if self._kind != "multilabel" else None
 
-    def _validation_targets(self, y_val, dtype, numpy):
-        """(y_val, Y_val): the labels checked against ``classes_``, and encoded
-        (boolean with NumPy, else in ``dtype``)."""
-        if y_val.ndim == 2 and y_val.shape[1] == 1:
-            y_val = column_or_1d(y_val, warn=True)
+    def _validation_targets(self, y_val, dtype, backend):
+        """(y_val, Y_val): the host labels checked against ``classes_``, and
+        encoded in the backend's target dtype for a network in ``dtype``."""
+        _targets.target_kind(y_val, "y_val")
         kind = "multilabel" if self._kind == "multilabel" else "multiclass"
-        _targets.check_labels_known(y_val, self.classes_, kind, "y_val")
-        Y_val = _targets.encode(y_val, self.classes_, kind, bool if numpy else dtype)
+        _targets.check_labels_known(y_val, self.classes_, kind, "fit", name="y_val")
+        Y_val = _targets.encode(y_val, self.classes_, kind, backend.target_dtype(dtype))
         return y_val, Y_val
 
     def _validation_score(self, Z, validation):
@@ -74,18 +72,18 @@ def set_classes(est, y, kind, call, classes):
         raise ValueError(f"{name} was fitted on a {fitted} target; got {kind}.")
     if incremental and classes is not None:
         if not np.array_equal(np.unique(np.asarray(classes)), est.classes_):
-            # MLPClassifier's wording (sklearn.utils.multiclass)
+            # MLPClassifier's wording (sklearn.utils.multiclass), plain labels
             raise ValueError(
-                f"`classes={classes!r}` is not the same as on last call to "
-                f"partial_fit, was: {est.classes_!r}"
+                f"`classes={_plain(classes)}` is not the same as on last call to "
+                f"partial_fit, was: {_plain(est.classes_)}"
             )
     if est.warm_start and not incremental and kind != "multilabel":
         if not np.array_equal(np.unique(y), est.classes_):
             # MLPClassifier's wording, which users' code may match
             raise ValueError(
                 "warm_start can only be used where `y` has the same classes as "
-                f"in the previous call to fit. Previously got {est.classes_}, "
-                f"`y` has {np.unique(y)}"
+                f"in the previous call to fit. Previously got {_plain(est.classes_)}, "
+                f"`y` has {_plain(np.unique(y))}"
             )
     _targets.check_labels_known(
         y, est.classes_, kind, "partial_fit" if incremental else "fit"
@@ -101,12 +99,30 @@ def _first_classes(est, y, kind, incremental, classes):
                 "problem) on its first call."
             )
         est.classes_ = np.unique(np.asarray(classes))
-        _targets.check_labels_known(y, est.classes_, kind, "partial_fit")
+        if len(est.classes_) < 2:
+            raise ValueError(
+                f"{name}.partial_fit needs at least 2 classes in classes=...; got "
+                f"classes={_plain(classes)}. Pass every class of the problem."
+            )
+        _targets.check_labels_known(
+            y,
+            est.classes_,
+            kind,
+            f"{name}.partial_fit",
+            against=f"classes={_plain(classes)}",
+            hint=" partial_fit's classes must list every class of the problem.",
+        )
     else:
         est.classes_ = _targets.classes_of(y, kind)
     if kind != "multilabel" and len(est.classes_) < 2:
         raise ValueError(
-            f"{name} needs samples of at least 2 classes in the data; got "
-            f"only one class: {est.classes_[0]!r}."
+            f"{name} needs samples of at least 2 classes in y; got only one "
+            f"class: {est.classes_.tolist()[0]!r}."
         )
     est._kind = "multilabel" if kind == "multilabel" else "single"
+
+
+def _plain(labels):
+    """Labels as a message shows them: ``[0, 1]``, not ``array([0, 1])`` or
+    ``[np.int64(0), np.int64(1)]``."""
+    return np.asarray(labels).tolist()

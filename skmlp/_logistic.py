@@ -114,8 +114,8 @@ class ScratchLogisticNet(_BaseScratchNet):
 
     def _initialize(self, network, random_state):
         # Without a hidden layer the objective is convex and has no symmetry
-        # to break: start from zero, as LogisticRegression does (35 -> 21
-        # L-BFGS iterations on the benchmark's 50000 x 200 problem).
+        # to break: start from zero, as LogisticRegression does (its
+        # iterations are then LogisticRegression's).
         if len(network.layers) > 1:
             super()._initialize(network, random_state)
 

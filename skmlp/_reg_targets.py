@@ -10,10 +10,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.metrics import r2_score
 from sklearn.utils import assert_all_finite, column_or_1d
-from sklearn.utils.validation import _check_sample_weight
 
 from . import _arrays
 from ._core.regression import make_regression_head
+from ._weights import check_weights
 
 
 def n_outputs(y):
@@ -79,16 +79,12 @@ def validation_values(est, y_val, dtype):
     return values(check(est, y_val, "y_val", est.n_outputs_), dtype)
 
 
-def sample_weights(sample_weight, X):
-    """``sample_weight`` checked (non-negative, in X's dtype), or None."""
+def sample_weights(sample_weight, n_samples, dtype):
+    """``sample_weight`` (host) checked as the classifiers check it (finite,
+    >= 0, not all zero), in ``dtype``; or None."""
     if sample_weight is None:
         return None
-    sample_weight = _check_sample_weight(
-        sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-    )
-    if not sample_weight.sum() > 0:
-        raise ValueError("sample_weight sums to zero: there is nothing to fit.")
-    return sample_weight
+    return check_weights(sample_weight, n_samples, dtype)
 
 
 def r2(est, Z, validation):

@@ -5,7 +5,6 @@ The classifiers' training path (``_base._BaseNet``) with a regression head
 target checks in ``_reg_targets``.
 """
 
-import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
@@ -137,24 +136,24 @@ class ScratchMLPRegressor(RegressorMixin, _BaseNet):
         fitted = None if first_pass else self.n_outputs_
         _reg_targets.check(self, y, "y", fitted)
 
-    def _data(self, ops, X, y_host, sample_weight):
+    def _data(self, backend, X, y_host, sample_weight):
         """The training DataSet: X, the target matrix Y and the weights on X's
         device; the targets ``y`` (host, X's dtype) for the validation score."""
-        dtype = _arrays.host_dtype(ops, X.dtype)
+        dtype = _arrays.host_dtype(backend, X.dtype)
         y, Y = _reg_targets.values(y_host, dtype)
-        X_host = X if ops.numpy else np.empty((X.shape[0], 0), dtype=dtype)
-        w = _reg_targets.sample_weights(_arrays.host(sample_weight), X_host)
-        return DataSet(X, _arrays.on_device(ops, Y), _arrays.on_device(ops, w), y)
+        w = _reg_targets.sample_weights(_arrays.host(sample_weight), len(y), dtype)
+        on_device = _arrays.on_device
+        return DataSet(X, on_device(backend, Y), on_device(backend, w), y)
 
-    def _output_head(self, ops):
+    def _output_head(self, backend):
         """The loss's head; sets ``out_activation_`` ('identity' or 'exp')."""
         self.out_activation_ = OUTPUT_ACTIVATIONS[self.loss]
-        return make_regression_head(self.out_activation_, ops.xp)
+        return make_regression_head(self.out_activation_, backend)
 
     def _stratify(self, data):
         return None  # a random split, as MLPRegressor's
 
-    def _validation_targets(self, y_val, dtype, numpy):
+    def _validation_targets(self, y_val, dtype, backend):
         return _reg_targets.validation_values(self, y_val, dtype)
 
     def _validation_score(self, Z, validation):
@@ -248,8 +247,8 @@ class ScratchMLPRegressor(RegressorMixin, _BaseNet):
             ``exp`` of the output layer with ``loss='poisson'``.
         """
         Z = self._logits(X, "predict")  # checks that the model is fitted first
-        xp = _arrays.fitted_ops(self).xp
-        y = make_regression_head(self.out_activation_, xp).predict(Z)
+        backend = _arrays.fitted_backend(self)
+        y = make_regression_head(self.out_activation_, backend).predict(Z)
         return y[:, 0] if y.shape[1] == 1 else y
 
     # -- scikit-learn protocol ------------------------------------------------

@@ -13,11 +13,12 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _validation
-from ._arrays import fitted_ops
+from ._arrays import fitted_backend
 from ._core.lbfgs import run_lbfgs
 from ._core.optimizers import OPTIMIZERS, make_optimizer
 from ._core.schedules import LearningRateSchedule
 from ._core.training import EpochHooks, LoopSettings, Stepper, run_stochastic
+from ._threads import ThreadChooser, step_flops
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adagrad", "rmsprop")
 
@@ -38,7 +39,7 @@ def fit_stochastic(est, objective, data, call):
     """Minibatch training with the estimator's optimizer; results in call.state."""
     state = call.state
     train, validation = _validation.split(
-        est, data, call.given_validation, call.random_state, objective.network.ops
+        est, data, call.given_validation, call.random_state, objective.network.backend
     )
     has_validation = validation is not None
     watch = bool(est.early_stopping)
@@ -53,9 +54,11 @@ def fit_stochastic(est, objective, data, call):
     )
     hooks = _hooks(est, objective, train, validation, call)
     state.n_iter = 0
-    result = run_stochastic(
-        objective, stepper, train, settings, call.random_state, hooks, state.t
-    )
+    flops = step_flops(objective.network.layer_sizes, settings.batch_size)
+    with ThreadChooser(flops) as stepper.pace:
+        result = run_stochastic(
+            objective, stepper, train, settings, call.random_state, hooks, state.t
+        )
     state.optimizer = {"solver": est.solver, **stepper.optimizer.state()}
     state.learning_rate = float(stepper.schedule.base)
     state.end_stochastic(stepper.plateau, watch, has_validation)
@@ -72,7 +75,7 @@ def _stepper(est, network, state, watch_validation):
     # sizeable share of a small fit)
     settings = {name: getattr(est, name) for name in OPTIMIZERS[est.solver][1].values()}
     optimizer = make_optimizer(
-        est.solver, network.params.shape[0], network.dtype, settings, network.ops
+        est.solver, network.params.shape[0], network.dtype, settings, network.backend
     )
     saved = state.optimizer
     if saved is not None and saved["solver"] == est.solver:
@@ -94,7 +97,7 @@ def _seed_dropout(network, random_state, t):
         # t_ in the seed: each partial_fit / warm_start call draws new masks
         # (a fresh RandomState from an int random_state would repeat them)
         seed = [random_state.randint(np.iinfo(np.int32).max), t]
-        network.seed_dropout(network.ops.random_generator(seed))
+        network.seed_dropout(network.backend.random_generator(seed))
 
 
 def _batch_size(est, n_samples):
@@ -141,14 +144,17 @@ def fit_lbfgs(est, objective, data, call):
             raise StopIteration  # SciPy's way for a callback to stop L-BFGS
 
     state.n_iter = 0
-    res = run_lbfgs(
-        objective,
-        data,
-        max_iter=est.max_iter,
-        max_fun=est.max_fun,
-        tol=est.tol,
-        on_iteration=on_iteration,
-    )
+    flops = step_flops(objective.network.layer_sizes, data.X.shape[0])
+    with ThreadChooser(flops) as pace:
+        res = run_lbfgs(
+            objective,
+            data,
+            max_iter=est.max_iter,
+            max_fun=est.max_fun,
+            tol=est.tol,
+            on_iteration=on_iteration,
+            pace=pace,
+        )
     state.n_iter = int(res.nit) if res.nit >= 0 else state.n_iter
     state.loss = float(res.fun)
     if res.stop_reason in ("diverged", "interrupted") or not np.isfinite(state.loss):
@@ -191,7 +197,7 @@ def warn_stop(est, reason, n_epochs, incremental):
 
 
 def _kept(est, n_epochs):
-    xp = fitted_ops(est).xp
+    xp = fitted_backend(est).xp
     if not any(bool(xp.any(W != 0)) for W in est.coefs_):
         return (
             "all-zero weights (uniform probabilities): even the last finite "

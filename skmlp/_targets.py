@@ -8,9 +8,8 @@
 """
 
 import numpy as np
+from sklearn.utils._array_api import move_to
 from sklearn.utils.multiclass import type_of_target
-
-from ._core._array import to_numpy
 
 # what scikit-learn's classifiers accept as labels (check_classification_targets)
 _LABEL_KINDS = (
@@ -22,22 +21,29 @@ _LABEL_KINDS = (
 )
 
 
-def target_kind(y):
+def target_kind(y, name="y"):
     """'binary', 'multiclass' or 'multilabel', or a ValueError for anything else.
 
     One ``type_of_target`` call (``check_classification_targets`` would make a
     second: on a small data set the two took a third of a one-epoch fit).
+    ``name`` is the argument the messages name (``"y"`` or ``"y_val"``).
     """
-    kind = type_of_target(y, input_name="y")
+    try:
+        kind = type_of_target(y, input_name=name)
+    except TypeError as exc:  # np.unique cannot sort labels of mixed types
+        raise ValueError(
+            f"{name} mixes labels of different types ({exc}): class labels must "
+            "be all numbers or all strings."
+        ) from exc
     if kind not in _LABEL_KINDS:
         hint = (
-            "; y looks like a regression target with continuous values"
+            f"; {name} looks like a regression target with continuous values"
             if kind.startswith("continuous")
             else ""
         )
         raise ValueError(
             f"Unknown label type: {kind!r}. A classifier needs discrete class "
-            f"labels{hint}."
+            f"labels in {name}{hint}."
         )
     if kind == "multilabel-indicator":
         return "multilabel"
@@ -45,7 +51,7 @@ def target_kind(y):
         return kind
     raise ValueError(
         f"ScratchMLPClassifier and ScratchLogisticNet support binary, multiclass "
-        f"and multilabel-indicator targets; got a {kind!r} target."
+        f"and multilabel-indicator targets; {name} is a {kind!r} target."
     )
 
 
@@ -66,19 +72,19 @@ def encode(y, classes, kind, dtype):
     return (y[:, np.newaxis] == classes[np.newaxis, :]).astype(dtype)
 
 
-def decode(Z, classes, kind, ops=None):
+def decode(Z, classes, kind, backend=None):
     """Predicted labels from the logits Z (n_samples, n_outputs).
 
-    ``ops`` (the core's ``ArrayOps``) is Z's namespace; labels that cannot
+    ``backend`` (the core's) holds Z's namespace; labels that cannot
     live there (strings) are decoded on the host.
     """
-    if ops is None or ops.numpy:
+    if backend is None or backend.xp is np:
         if kind == "multilabel":
             return (Z > 0).astype(int)
         if Z.shape[1] == 1:
             return classes[(Z[:, 0] > 0).astype(int)]
         return classes[np.argmax(Z, axis=1)]
-    xp = ops.xp
+    xp = backend.xp
     if kind == "multilabel":
         return xp.astype(Z > 0, xp.int64)
     if Z.shape[1] == 1:
@@ -86,21 +92,29 @@ def decode(Z, classes, kind, ops=None):
     else:
         index = xp.argmax(Z, axis=1)
     if isinstance(classes, np.ndarray):
-        return classes[to_numpy(index, xp)]
+        return classes[move_to(index, xp=np, device="cpu")]
     return xp.take(classes, index)
 
 
-def check_labels_known(y, classes, kind, what):
-    """ValueError if ``y`` holds labels outside ``classes`` (partial_fit/warm_start)."""
+def check_labels_known(y, classes, kind, what, name="y", against=None, hint=""):
+    """ValueError if ``y`` holds labels outside ``classes`` (partial_fit/warm_start).
+
+    The message starts with ``what`` (the call), names the argument ``name``
+    (``"y"`` or ``"y_val"``) and what it is checked ``against`` (the fitted
+    ``classes_`` unless told, e.g. ``"classes=[0, 1]"`` for a first
+    ``partial_fit``), then ``hint``; labels print as plain values.
+    """
     if kind == "multilabel":
         if y.shape[1] != len(classes):
             raise ValueError(
-                f"{what}: y has {y.shape[1]} labels; the model was fitted on "
+                f"{what}: {name} has {y.shape[1]} labels; the model was fitted on "
                 f"{len(classes)}."
             )
         return
     unknown = np.setdiff1d(np.unique(y), classes)
     if len(unknown):
+        if against is None:
+            against = f"classes_ {np.asarray(classes).tolist()}"
         raise ValueError(
-            f"{what}: y has classes not in classes_ {list(classes)}: {list(unknown)}."
+            f"{what}: {name} has classes not in {against}: {unknown.tolist()}." + hint
         )

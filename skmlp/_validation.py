@@ -11,11 +11,13 @@ scikit-learn scorer. The estimator's hooks ``_stratify`` and
 import numpy as np
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils import check_array, column_or_1d
+from sklearn.utils.validation import validate_data
 
-from . import _arrays
+from . import _arrays, _checks
 from ._core.losses import batch_weight
 from ._core.training import DataSet
+from ._weights import check_weights
 
 
 def scorer_of(est):
@@ -25,7 +27,7 @@ def scorer_of(est):
     return check_scoring(est, scoring=est.scoring)
 
 
-def split(est, data, given, random_state, ops):
+def split(est, data, given, random_state, backend):
     """(training DataSet, validation DataSet or None).
 
     ``given`` is ``(X_val, y_val, sample_weight_val)`` as the user gave them, or
@@ -34,7 +36,7 @@ def split(est, data, given, random_state, ops):
     drawn on the host, the same for every array library.
     """
     if given is not None:
-        return data, _given(est, ops, data.X.dtype, *given)
+        return data, _given(est, backend, data.X.dtype, *given)
     if not est.early_stopping:
         return data, None
     # stratified or not as the estimator says (the classifiers: on the rows
@@ -50,20 +52,17 @@ def split(est, data, given, random_state, ops):
         )
     except ValueError as exc:
         _explain_small_class(exc, data.y)
-    train, validation = (_rows(data, index, ops) for index in parts)
-    _check_split(train, validation, ops)
+    train, validation = (_rows(data, index, backend) for index in parts)
+    _check_split(train, validation, backend)
     return train, validation
 
 
-def _rows(data, index, ops):
+def _rows(data, index, backend):
     """The rows ``index`` (host integers) of ``data``, on its device."""
-    if ops.numpy:
-        w = None if data.sample_weight is None else data.sample_weight[index]
-        return DataSet(data.X[index], data.Y[index], w, data.y[index])
-    xp, index_on_device = ops.xp, ops.asarray(index)
+    on_device = backend.indices(index)
 
     def take(a):
-        return None if a is None else xp.take(a, index_on_device, axis=0)
+        return None if a is None else backend.take_rows(a, on_device)
 
     return DataSet(take(data.X), take(data.Y), take(data.sample_weight), data.y[index])
 
@@ -82,38 +81,60 @@ def _explain_small_class(exc, y):
     ) from exc
 
 
-def _given(est, ops, dtype, X_val, y_val, sample_weight_val):
+def _given(est, backend, dtype, X_val, y_val, sample_weight_val):
+    """The DataSet of the user's X_val, y_val, sample_weight_val, checked.
+
+    Each message names the argument it is about: scikit-learn's
+    ``validate_data`` would say "X" and "y" (or nothing) for X_val and y_val,
+    so the shapes are checked first by ``_checks`` and the arrays by
+    ``check_array`` with the argument's name.
+    """
+    _checks.check_X_y(X_val, y_val, ("X_val", "y_val"))
+    _checks.check_n_features(est, X_val, "X_val")
     X_val, y_val, sample_weight_val = _arrays.follow(
-        ops, X_val, y_val, sample_weight_val
+        backend, X_val, y_val, sample_weight_val
     )
-    X_val, y_val = validate_data(
-        est,
-        X_val,
-        y_val,
-        accept_sparse=("csr", "csc"),
-        dtype=_arrays.float_dtypes(ops),
-        multi_output=True,
-        reset=False,
-    )
-    dtype = _arrays.host_dtype(ops, dtype)
+    with _checks.naming("X_val"):
+        # feature names against the fitted ones; the array checks come next
+        validate_data(est, X_val, reset=False, skip_check_array=True)
+        X_val = check_array(
+            X_val,
+            accept_sparse=("csr", "csc"),
+            dtype=_arrays.float_dtypes(backend),
+            input_name="X_val",
+            estimator=est,
+        )
+    with _checks.naming("y_val"):
+        # what validate_data checks of a multi-output y
+        y_val = check_array(
+            y_val,
+            accept_sparse="csr",
+            ensure_2d=False,
+            dtype=None,
+            input_name="y_val",
+            estimator=est,
+        )
+        y_val = _arrays.host(y_val)
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val, warn=True, input_name="y_val")
+    dtype = _arrays.host_dtype(backend, dtype)
     # the estimator checks and encodes the targets (host y_val, host Y_val)
-    y_val, Y_val = est._validation_targets(_arrays.host(y_val), dtype, ops.numpy)
+    y_val, Y_val = est._validation_targets(y_val, dtype, backend)
     if sample_weight_val is not None:
-        # weights are checked on the host (a stand-in of X_val's size)
-        X_host = X_val if ops.numpy else np.empty((X_val.shape[0], 0), dtype)
-        sample_weight_val = _check_sample_weight(
+        # weights are checked on the host
+        sample_weight_val = check_weights(
             _arrays.host(sample_weight_val),
-            X_host,
-            dtype=dtype,
-            ensure_non_negative=True,
+            X_val.shape[0],
+            dtype,
+            names=("sample_weight_val", "X_val"),
         )
     Y_val, sample_weight_val = (
-        _arrays.on_device(ops, a) for a in (Y_val, sample_weight_val)
+        _arrays.on_device(backend, a) for a in (Y_val, sample_weight_val)
     )
     return DataSet(X_val, Y_val, sample_weight_val, y_val)
 
 
-def _check_split(train, validation, ops):
+def _check_split(train, validation, backend):
     if validation.X.shape[0] < 2:
         raise ValueError(
             "The validation set is too small. Increase 'validation_fraction' "
@@ -121,7 +142,7 @@ def _check_split(train, validation, ops):
         )
     for part, data in (("training", train), ("validation", validation)):
         w = data.sample_weight
-        if w is not None and not float(ops.xp.sum(w)) > 0:
+        if w is not None and not float(backend.xp.sum(w)) > 0:
             raise ValueError(
                 f"After the validation_fraction split for early stopping, the "
                 f"sample_weight of the {part} part sums to zero. Give more "
@@ -132,12 +153,12 @@ def _check_split(train, validation, ops):
 def validator(est, objective, scorer, validation):
     """validate() -> (score, loss) of the current weights on ``validation``."""
 
-    ops = objective.network.ops
+    backend = objective.network.backend
 
     def validate():
         Z = objective.network.forward(validation.X)
         w = validation.sample_weight
-        B = batch_weight(validation.X.shape[0], w, ops.xp)
+        B = batch_weight(validation.X.shape[0], w, backend)
         loss = float(objective.head.value(Z, validation.Y, w, B))
         if scorer is None:  # the estimator's own rule (accuracy, R^2)
             score = est._validation_score(Z, validation)
@@ -146,7 +167,7 @@ def validator(est, objective, scorer, validation):
         else:
             kwargs = {} if w is None else {"sample_weight": w}
             y = validation.y
-            y = y if y.dtype.kind not in "iufb" else _arrays.on_device(ops, y)
+            y = y if y.dtype.kind not in "iufb" else _arrays.on_device(backend, y)
             score = float(scorer(est, validation.X, y, **kwargs))
         return score, loss
 

@@ -42,7 +42,6 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from skmlp import ScratchLogisticNet, ScratchMLPClassifier
-from skmlp._core import losses
 
 torch = pytest.importorskip("torch")
 xps = pytest.importorskip("array_api_strict")
@@ -229,12 +228,9 @@ def _uses_logistic(est):
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_strict_equals_numpy(case, monkeypatch):
+def test_strict_equals_numpy(case):
     """array-api-strict (both its devices) computes NumPy's numbers: bit for bit
     where no logistic function is involved, to rounding where one is."""
-    # with NumPy's own exp and log: the fused softmax head (the fast extra)
-    # takes the C library's, equal within rounding only (test_fast_path.py)
-    monkeypatch.setattr(losses, "FUSED_SOFTMAX", False)
     ref, ref_arrays = _namespace_results(case, "numpy")
     exact = not _uses_logistic(ref)
     for name in ("strict", "strict-device1"):
@@ -305,9 +301,8 @@ def test_float32_stays_float32(Est, name, solver):
 DROPOUT = {**SMALL, "dropout": 0.3}
 
 
-def test_strict_dropout_equals_numpy(monkeypatch):
+def test_strict_dropout_equals_numpy():
     """array-api-strict draws its dropout masks on the host: NumPy's masks."""
-    monkeypatch.setattr(losses, "FUSED_SOFTMAX", False)  # NumPy's exp and log
     X, y = classification()
     ref = ScratchMLPClassifier(**DROPOUT).fit(X, y)
     for name in ("strict", "strict-device1"):

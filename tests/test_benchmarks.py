@@ -3,10 +3,16 @@ and its floor contenders compute the products they claim to."""
 
 import importlib.util
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+import sklearn
+from sklearn.metrics import accuracy_score
 
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 
@@ -24,7 +30,37 @@ def bench():
     return _load("skmlp_bench_run", RUN)
 
 
-def test_quick_benchmark_runs_and_reports_every_figure(bench, tmp_path):
+def _record_fitted(patch):
+    """{(row, contender key): fitted estimator} of the runs while ``patch`` holds."""
+    running = sys.modules["mlpbench.running"]
+    summarise, fitted = running._summarise, {}
+
+    def spy(run, key, cells, flops):
+        fitted[run.name, key] = cells[key].get("estimator")
+        return summarise(run, key, cells, flops)
+
+    patch.setattr(running, "_summarise", spy)
+    return fitted
+
+
+def _held_out_accuracy(row, est):
+    """accuracy_score of ``est`` on the held-out split of ``row``'s --quick data."""
+    from mlpbench.data import DataCache
+    from mlpbench.rows import ROWS
+
+    _, X_test, _, y_test = DataCache(quick=True).get(ROWS[row].data, ROWS[row].dtype)
+    inner = getattr(est, "estimator", None)  # skmlp fitted on torch tensors
+    if inner is None:
+        return accuracy_score(y_test, est.predict(X_test))
+    import torch
+
+    with sklearn.config_context(array_api_dispatch=True):
+        pred = inner.predict(torch.asarray(X_test, device=est.device))
+    return accuracy_score(y_test, pred.cpu().numpy())
+
+
+def test_quick_benchmark_runs_and_reports_every_figure(bench, tmp_path, monkeypatch):
+    fitted = _record_fitted(monkeypatch)
     report = bench.main(
         [
             "--quick",
@@ -45,7 +81,9 @@ def test_quick_benchmark_runs_and_reports_every_figure(bench, tmp_path):
     assert not any(r["error"] for r in results)
     for r in results:
         assert r["s_per_epoch"] > 0 and r["peak_mib"] > 0
-        assert 0 <= r["accuracy"] <= 1
+        # the held-out accuracy of the fitted model, recomputed
+        expected = _held_out_accuracy(r["row"], fitted[r["row"], r["key"]])
+        assert r["accuracy"] == pytest.approx(expected, abs=1e-12)
     # the same network trained the same way reaches the same accuracy
     by = {(r["row"], r["key"]): r for r in results}
     assert by[("adam-64-f64", "skmlp")]["accuracy"] == pytest.approx(
@@ -65,7 +103,9 @@ def test_quick_benchmark_runs_and_reports_every_figure(bench, tmp_path):
 def mixed(bench):
     """One quick run of a minibatch row, an L-BFGS row and a prediction row with
     the floors, onnxruntime and skmlp on torch tensors (on the CPU)."""
-    return bench.main(
+    patch = pytest.MonkeyPatch()
+    fitted = _record_fitted(patch)
+    report = bench.main(
         [
             "--quick",
             "--rows",
@@ -82,6 +122,8 @@ def mixed(bench):
             "cpu",
         ]
     )
+    patch.undo()
+    return {**report, "fitted": fitted}
 
 
 def test_floor_contenders_give_the_floor_ratios(mixed):
@@ -184,7 +226,9 @@ def test_device_contender_reports_instead_of_crashing(mixed):
     (ours,) = [r for r in mixed["results"] if r["key"] == "skmlp-torch"]
     assert ours["row"] == "adam-64-f64" and ours["contender"] == "skmlp (torch cpu)"
     if ours["error"] is None:  # array-API support in skmlp
-        assert 0 <= ours["accuracy"] <= 1
+        est = mixed["fitted"]["adam-64-f64", "skmlp-torch"]
+        expected = _held_out_accuracy("adam-64-f64", est)
+        assert ours["accuracy"] == pytest.approx(expected, abs=1e-12)
     else:  # not (yet), or SCIPY_ARRAY_API unset: a note names it and the error
         failed = [n for n in mixed["notes"] if "skmlp (torch cpu)" in n]
         assert failed and ours["error"] in failed[0]
@@ -201,22 +245,20 @@ def test_step_phases_time_the_calls_of_a_step():
     assert figures["steps"] == 10  # 2000 rows in batches of 200, one epoch
     step = figures["step"]
     # the products run inside every step, and no phase outlasts the step
-    assert 0 < figures["ArrayOps.matmul"] < step
-    assert 0 < figures["ArrayOps.matmul_into"] < step
+    assert 0 < figures["NumpyBackend.matmul"] < step
+    assert 0 < figures["NumpyBackend.matmul_into"] < step
     # the batch gather runs outside the step, the other phases inside it one
     # after the other -- but for one forward pass after the epoch (the check
-    # that the kept weights give finite outputs), a 1/10 step here
-    inside = [
-        v
-        for k, v in figures.items()
-        if k not in ("steps", "step", "ArrayOps.take_rows")
-    ]
+    # that the kept weights give finite outputs), a 1/10 step here; the row
+    # sums of db run inside the heads and the activations' backward
+    outside = ("steps", "step", "NumpyBackend.take_rows", "NumpyBackend.sum_rows_into")
+    inside = [v for k, v in figures.items() if k not in outside]
     assert sum(inside) <= 1.1 * step
     # the timers are gone afterwards
-    from skmlp._core import _array
+    from skmlp._core import backends
 
-    assert _array.ArrayOps.matmul.__name__ == "matmul"
-    assert not hasattr(_array.ArrayOps.matmul, "__wrapped__")
+    assert backends.NumpyBackend.matmul.__name__ == "matmul"
+    assert not hasattr(backends.NumpyBackend.matmul, "__wrapped__")
 
 
 def _cpu_by_library():
@@ -267,3 +309,274 @@ def test_cpu_by_library_samples_the_fits(contender):
     # (libpython, or the python executable itself where it is linked in)
     assert 95 < sum(found.values()) <= 100.5
     assert any("python" in name for name in found)
+
+
+# --busy and the defaults rows (each contender with its own threads)
+
+DEFAULTS_ROWS = ["digits-default", "spiral-512-full", "adam-64-784-f32"]
+
+
+def _alive(pid):
+    """Whether process `pid` exists and is not a zombie (an orphan's zombie
+    lasts until its new parent reaps it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+def _cpu_seconds(pid):
+    """User + system CPU time of `pid` from /proc, or None without /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+
+def _recording_busy(patch):
+    """[Busy objects started by main()] while ``patch`` holds."""
+    cli = sys.modules["mlpbench.cli"]
+    started = []
+
+    class Recorded(cli.Busy):
+        def start(self):
+            started.append(self)
+            super().start()
+
+    patch.setattr(cli, "Busy", Recorded)
+    return started
+
+
+def test_busy_processes_spin_during_the_block_and_stop_after(bench):
+    from mlpbench.busy import Busy
+
+    with Busy(2) as busy:
+        assert len(busy.pids) == 2 and len(busy.running()) == 2
+        before = [_cpu_seconds(pid) for pid in busy.pids]
+        time.sleep(0.5)
+        after = [_cpu_seconds(pid) for pid in busy.pids]
+        if None not in before + after:  # they burn CPU time
+            assert all(b > a for a, b in zip(before, after, strict=True))
+    assert busy.running() == []
+    assert not any(_alive(pid) for pid in busy.pids)
+    with Busy(0) as idle:  # nothing to start
+        assert idle.pids == []
+    with pytest.raises(ValueError):
+        Busy(-1)
+
+
+@pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
+def test_busy_processes_stop_when_the_measurement_raises(bench, monkeypatch, error):
+    started = _recording_busy(monkeypatch)
+    cli = sys.modules["mlpbench.cli"]
+
+    def measurement_that_fails(*args, **kwargs):
+        (busy,) = started
+        assert len(busy.running()) == 1  # spinning while the rows run
+        raise error("the measurement failed")
+
+    monkeypatch.setattr(cli, "run_training_rows", measurement_that_fails)
+    with pytest.raises(error, match="the measurement failed"):
+        bench.main(
+            ["--quick", "--rows", "digits-default", "--contenders", "sklearn"]
+            + ["--busy", "1"]
+        )
+    (busy,) = started
+    assert len(busy.pids) == 1 and busy.running() == []
+    assert not _alive(busy.pids[0])
+
+
+def test_busy_processes_end_with_a_benchmark_killed_outright(bench):
+    """SIGKILL leaves no time to clean up: the spinners notice their parent is
+    gone and exit by themselves."""
+    code = (
+        f"import sys, time; sys.path.insert(0, {str(RUN.parent)!r})\n"
+        "from mlpbench.busy import Busy\n"
+        "busy = Busy(1); busy.start(); print(busy.pids[0], flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        spinner = int(parent.stdout.readline())
+        assert _alive(spinner)
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while _alive(spinner) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(spinner)
+
+
+def test_busy_must_not_be_negative(bench):
+    with pytest.raises(SystemExit):
+        bench.main(["--quick", "--busy", "-1"])
+
+
+def test_forced_thread_contender_limits_only_its_fit(bench):
+    from mlpbench.contenders import ThreadLimited
+
+    class Stub:
+        def fit(self, X, y):
+            self.seen = _blas_threads()
+            self.n_iter_ = 3
+            return self
+
+    before = _blas_threads()
+    est = ThreadLimited(Stub(), 1).fit(None, None)
+    assert est.seen == {1} and est.n_iter_ == 3  # the wrapped estimator's
+    assert _blas_threads() == before
+
+
+def test_forced_skmlp_runs_on_the_count_it_is_given(bench):
+    """skmlp forced to all threads fits on all of them: its own choice of
+    threads (which may only lower the limit in force) is off in that fit."""
+    from mlpbench.contenders import Settings, make_skmlp_1thread, make_skmlp_allthreads
+    from mlpbench.rows import ROWS
+    from mlpbench.util import all_threads
+
+    import skmlp
+
+    row = ROWS["digits-default"]
+    assert make_skmlp_1thread(row, 1, Settings(1)) is None  # defaults rows only
+    for make, n_threads in [(make_skmlp_1thread, 1), (make_skmlp_allthreads, None)]:
+        label, est = make(row, 1, Settings(None))
+        seen = {}
+
+        def fit(X, y, seen=seen):
+            seen["threads"] = _blas_threads()
+            seen["config"] = skmlp.get_config()
+
+        est.wrapped.fit = fit
+        est.fit(None, None)
+        assert seen["threads"] == {n_threads or all_threads()}, label
+        assert not seen["config"].get("choose_threads", False), label
+
+
+def test_defaults_rows_take_seven_repeats_unless_told(bench):
+    from mlpbench.rows import ROWS, adapt_rows
+
+    rows = adapt_rows(ROWS, quick=False, epochs=None)
+    assert all(rows[name].repeats == 7 for name in DEFAULTS_ROWS)
+    assert rows["adam-64-f64"].repeats == 3
+    assert {r.repeats for r in adapt_rows(ROWS, False, None, 5).values()} == {5}
+    assert {r.repeats for r in adapt_rows(ROWS, True, None).values()} == {1}
+
+
+@pytest.fixture(scope="module")
+def defaults_run(bench, tmp_path_factory):
+    """One quick run of the defaults rows with --busy 1, every contender, with
+    the BLAS threads each timed fit starts under recorded."""
+    patch = pytest.MonkeyPatch()
+    started = _recording_busy(patch)
+    running = sys.modules["mlpbench.running"]
+    timed_fit, threads_seen = running.timed_fit, {}
+
+    def spy(est, X, y, device=None):
+        key = getattr(est, "thread_limit", type(est).__name__)
+        threads_seen.setdefault(key, set()).update(_blas_threads())
+        return timed_fit(est, X, y, device)
+
+    patch.setattr(running, "timed_fit", spy)
+    folder = tmp_path_factory.mktemp("defaults")
+    path, plot = folder / "bench.json", folder / "bench.png"
+    before = _blas_threads()
+    try:
+        report = bench.main(
+            ["--quick", "--rows", *DEFAULTS_ROWS, "--busy", "1"]
+            + ["--json", str(path), "--plot", str(plot)]
+        )
+    finally:
+        patch.undo()
+    return {
+        "report": report,
+        "json": path,
+        "plot": plot,
+        "busy": started,
+        "threads_seen": threads_seen,
+        "threads_before": before,
+    }
+
+
+def test_defaults_rows_run_quick_and_give_the_ratios(defaults_run):
+    from mlpbench.util import all_threads
+
+    report = defaults_run["report"]
+    assert report["config"]["busy"] == 1
+    torch_runs = "torch" not in report["missing"]
+    expected_threads = {
+        "skmlp": "default",
+        "skmlp-1thread": 1,
+        "skmlp-allthreads": all_threads(),
+        "sklearn": "default",
+        **({"torch": "default"} if torch_runs else {}),
+    }
+    for row in DEFAULTS_ROWS:
+        by = {r["key"]: r for r in report["results"] if r["row"] == row}
+        # no floor, no contender in a harness thread setting on these rows
+        assert {k: r["threads"] for k, r in by.items()} == expected_threads
+        assert not any(r["error"] for r in by.values()), by
+        ours = by["skmlp"]
+        assert ours["defaults"] is True and ours["n_iter"] == 2  # --quick's epochs
+        names = ["ratio", "ratio_1thread", "ratio_allthreads"]
+        names += ["ratio_torch"] if torch_runs else []
+        for name in names:
+            q1, q3 = ours[f"{name}_iqr"]
+            assert ours[name] > 0 and q1 <= ours[name] <= q3
+        # one repeat under --quick: the ratio is that pair's
+        one = by["skmlp-1thread"]
+        assert ours["ratio_1thread"] == pytest.approx(
+            ours["s_per_epoch"] / one["s_per_epoch"]
+        )
+        assert one["ratio_1thread"] == 1.0
+        assert by["sklearn"]["ratio"] == 1.0
+        if not torch_runs:
+            assert ours["ratio_torch"] is None
+    # the default contenders ran under no limit of the harness (--quick's
+    # thread setting is 1): the forced ones set theirs inside their fit
+    seen, before = defaults_run["threads_seen"], defaults_run["threads_before"]
+    assert all(threads == before for threads in seen.values()), seen
+    assert "vs skmlp 1 thread" in report["defaults_table"]
+    tables = sys.modules["mlpbench.report"].tables(report)
+    assert tables.startswith(report["defaults_table"].splitlines()[0])
+    assert any(note.startswith("defaults rows (") for note in report["notes"])
+
+
+def test_busy_run_records_its_load_and_leaves_nothing_running(defaults_run):
+    (busy,) = defaults_run["busy"]
+    assert len(busy.pids) == 1 and busy.running() == []
+    assert not _alive(busy.pids[0])
+    saved = json.loads(defaults_run["json"].read_text())
+    assert saved["config"]["busy"] == 1
+    assert "busy: 1 CPU-bound process" in "\n".join(
+        sys.modules["mlpbench.report"].environment_lines(saved)
+    )
+    pytest.importorskip("matplotlib")
+    assert defaults_run["plot"].stat().st_size > 0  # a panel for the defaults rows
+    # summary.py lines the defaults rows up by row and busy setting
+    summary = _load("summary", RUN.parent / "summary.py").main(
+        [str(defaults_run["json"])]
+    )
+    assert summary.startswith("| row | busy | skmlp s/epoch (IQR) | default / 1 thread")
+    for row in DEFAULTS_ROWS:
+        assert f"| {row} | 1 | " in summary

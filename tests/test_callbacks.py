@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 from sklearn.callback import ProgressBar, ScoringMonitor
 from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -30,7 +32,16 @@ def test_scoring_monitor_records_one_score_per_epoch(data, solver):
     clf.set_callbacks(monitor).fit(X, y)
     rows = _epoch_rows(monitor)
     assert [r["task_id"] for r in rows] == list(range(clf.n_iter_))
-    assert all(0 <= r["accuracy"] <= 1 for r in rows)
+    # the score of epoch k is the training accuracy of the model after k
+    # epochs: that of a fresh fit stopped there, recomputed with accuracy_score
+    expected = []
+    for k in range(1, clf.n_iter_ + 1):
+        fresh = ScratchMLPClassifier((5,), solver=solver, max_iter=k, random_state=0)
+        with pytest.warns(ConvergenceWarning):
+            fresh.fit(X, y)
+        expected.append(accuracy_score(y, fresh.predict(X)))
+    assert [r["accuracy"] for r in rows] == pytest.approx(expected, abs=1e-12)
+    assert rows[-1]["accuracy"] == accuracy_score(y, clf.predict(X))
 
 
 def test_scoring_monitor_scores_the_model_of_each_epoch(data):
@@ -44,7 +55,7 @@ def test_scoring_monitor_scores_the_model_of_each_epoch(data):
 
     for k, value in enumerate(logged, start=1):
         clf = ScratchMLPClassifier(**{**params, "max_iter": k})
-        with pytest.warns(Warning):
+        with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
             clf.fit(X, y)
         assert value == pytest.approx(-log_loss(y, clf.predict_proba(X)), rel=1e-10)
 

@@ -331,24 +331,34 @@ def test_predict_proba_strictly_inside_0_1(Est, n_classes, dtype, scale):
 @pytest.mark.parametrize(
     "Est, n_classes", SATURATING, ids=[f"{E.__name__}-{n}" for E, n in SATURATING]
 )
-def test_predict_log_proba_is_log_of_predict_proba(Est, n_classes, dtype, scale):
-    """Where P is a normal number, exp(log_P) == P and log_P == log(P).
+def test_predict_proba_and_log_proba_are_those_of_the_logits(
+    Est, n_classes, dtype, scale
+):
+    """P and log P are the head's probabilities of decision_function's logits.
 
-    Up to rounding: P is rounded to the dtype, so log(P) carries an absolute
-    error of about eps (near P = 1 that is a large relative error of the
-    tiny log_P, which the logits give more accurately than log(P) can).
+    The expected values are computed here, in float64, from the logits alone
+    (log-softmax, log-sigmoid, or normalised one-vs-rest log-sigmoids), then
+    clipped to [log(tiny), log(1 - eps)] of the dtype as the SPEC says; P is
+    exp of those. Up to the rounding of a computation in the dtype: some eps
+    relative, and some eps absolute for the tiny log P near P = 1.
     """
     est, X = _saturating_model(Est, n_classes, dtype)
     X_big = (X * scale).astype(dtype)
-    P = est.predict_proba(X_big)
-    log_P = est.predict_log_proba(X_big)
-    eps = np.finfo(dtype).eps
-    representable = (P > np.finfo(dtype).tiny) & (P < 1 - eps)
-    assert representable.sum() >= 10 or scale > 1  # something to compare
-    assert_allclose(np.exp(log_P)[representable], P[representable], rtol=8 * eps)
-    assert_allclose(
-        log_P[representable], np.log(P[representable]), rtol=8 * eps, atol=4 * eps
+    exact = _exact_log_proba(
+        est, est.decision_function(X_big), multilabel=n_classes == "multilabel"
     )
+    info = np.finfo(dtype)
+    floor, ceiling = np.log(info.tiny), np.log1p(-info.eps)
+    expected = np.clip(exact, floor, ceiling)
+    inside = (expected > floor) & (expected < ceiling)
+    assert inside.sum() >= 10 or scale > 1  # not all clipped: something to compare
+    log_P = est.predict_log_proba(X_big)
+    P = est.predict_proba(X_big)
+    assert log_P.dtype == P.dtype == np.dtype(dtype)
+    tol = 64 * float(info.eps)
+    assert_allclose(log_P, expected, rtol=tol, atol=tol)
+    # the relative error of P is the absolute error of log P: compare logs
+    assert_allclose(np.log(P.astype(np.float64)), expected, rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -86,10 +86,18 @@ def test_early_stopping_on_accuracy_by_default(Est):
     X, y, X_val, y_val = _data()
     est = _net(Est).fit(X, y, X_val=X_val, y_val=y_val)
     _check_curves(est)
-    # scores are accuracies of the model at each epoch; the kept model is
-    # the best one
-    assert all(0 <= s <= 1 for s in est.validation_scores_)
-    assert est.score(X_val, y_val) == max(est.validation_scores_)
+    # the score of epoch k is the validation accuracy of the model after k
+    # epochs: that of a fit stopped there without early stopping (which would
+    # restore the best weights), recomputed with accuracy_score
+    expected = [
+        accuracy_score(
+            y_val, _net(Est, early_stopping=False, max_iter=k).fit(X, y).predict(X_val)
+        )
+        for k in range(1, est.n_iter_ + 1)
+    ]
+    assert est.validation_scores_ == pytest.approx(expected, abs=1e-12)
+    # the kept model is the best one
+    assert accuracy_score(y_val, est.predict(X_val)) == pytest.approx(max(expected))
 
 
 def test_early_stopping_on_loss(Est):

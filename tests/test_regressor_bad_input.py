@@ -84,7 +84,7 @@ REJECTED = [
     row("poisson-negative-2d", r"loss='poisson' needs y >= 0",
         {"loss": "poisson"}, y=np.column_stack([COUNTS, -COUNTS])),
     # -- the validation set ---------------------------------------------------------
-    row("y_val-nan", "Input y contains NaN", X_val=X[:10],
+    row("y_val-nan", "Input y_val contains NaN", X_val=X[:10],
         y_val=_with(y[:10], 0, np.nan)),
     row("y_val-strings", "needs numeric targets: y_val", X_val=X[:10],
         y_val=np.array(["a"] * 10)),
@@ -94,11 +94,11 @@ REJECTED = [
         {"loss": "poisson"}, X_val=X[:10], y_val=-COUNTS[:10] - 1, y=COUNTS),
     row("y_val-without-X_val", "needs both X_val and y_val", y_val=y[:10]),
     # -- weights and parameters -------------------------------------------------------
-    row("sample_weight-negative", "Negative values in data passed to `sample_weight`",
+    row("sample_weight-negative", "Negative values in sample_weight",
         sample_weight=_with(np.ones(40), 0, -1.0)),
-    row("sample_weight-zero", "Sample weights must contain at least one non-zero",
+    row("sample_weight-zero", "sample_weight must contain at least one non-zero",
         sample_weight=np.zeros(40)),
-    row("sample_weight-length", "sample_weight.shape == .* expected",
+    row("sample_weight-length", r"one weight per row of X, shape \(40,\)",
         sample_weight=np.ones(3)),
     row("loss-unknown", "The 'loss' parameter of ScratchMLPRegressor must be",
         {"loss": "absolute_error"}),

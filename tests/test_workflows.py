@@ -29,6 +29,7 @@ from _helpers import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import log_expit, logsumexp
 from scipy.stats import loguniform, uniform
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
@@ -596,11 +597,20 @@ def test_logistic_net_multiclass_proba_rows_sum_to_one():
     P = est.predict_proba(X)
     assert P.shape == (len(y), 3)
     assert_allclose(P.sum(axis=1), 1.0)
-    assert_allclose(np.exp(est.predict_log_proba(X)), P, rtol=1e-12)
-    assert est.decision_function(X).shape == (len(y), 3)
+    Z = est.decision_function(X)
+    assert Z.shape == (len(y), 3)
     # one-vs-rest: the normalised sigmoids of the logits
-    S = 1 / (1 + np.exp(-est.decision_function(X)))
+    S = 1 / (1 + np.exp(-Z))
     assert_allclose(P, S / S.sum(axis=1, keepdims=True), rtol=1e-10)
+    # and log P their logs, from the logits: log-sigmoids less their
+    # log-sum-exp (SciPy's), clipped to [log(tiny), log(1 - eps)] as P is
+    log_S = log_expit(Z)
+    expected = np.clip(
+        log_S - logsumexp(log_S, axis=1, keepdims=True),
+        np.log(np.finfo(Z.dtype).tiny),
+        np.log1p(-np.finfo(Z.dtype).eps),
+    )
+    assert_allclose(est.predict_log_proba(X), expected, rtol=1e-10, atol=1e-15)
     assert_array_equal(est.predict(X), est.classes_[P.argmax(axis=1)])
 
 

@@ -10,6 +10,7 @@
 - ``measure``: timing, memory and GEMM throughput;
 - ``running``: the interleaved runs of the training rows;
 - ``latency``: the prediction-latency rows;
+- ``busy``: the processes that keep the CPU busy under ``--busy N``;
 - ``report``, ``plot``: the tables, the notes, JSON, markdown and the plot;
 - ``cli``: the command line, ``main(argv)``;
 - ``util``: progress lines and number formatting.

@@ -10,13 +10,25 @@ from datetime import datetime, timezone
 from threadpoolctl import threadpool_info
 
 from . import report as rep
+from .busy import Busy
 from .contenders import CONTENDERS, available_contenders
 from .data import DataCache
 from .latency import run_latency_rows
 from .measure import add_gemm_percentages, gemm_throughputs
 from .plot import plot_ratios
-from .rows import LATENCY_ROWS, QUICK, ROWS, SEED, adapt_rows, select_rows
+from .rows import (
+    DEFAULT_REPEATS,
+    DEFAULTS_REPEATS,
+    LATENCY_ROWS,
+    QUICK,
+    ROWS,
+    SEED,
+    adapt_rows,
+    select_rows,
+)
 from .running import run_rows, thread_counts
+from .torch_mlp import default_threads
+from .util import all_threads
 
 DESCRIPTION = (
     "Benchmark skmlp's classifiers against scikit-learn (and PyTorch when "
@@ -51,13 +63,25 @@ def parse_args(argv):
     )
     parser.add_argument("--epochs", type=int, help="epochs of the stochastic rows")
     parser.add_argument(
-        "--repeats", type=int, help="timed fits per contender (default 3; --quick 1)"
+        "--repeats",
+        type=int,
+        help=f"timed fits per contender (default {DEFAULT_REPEATS}, "
+        f"{DEFAULTS_REPEATS} on the defaults rows; --quick 1)",
     )
     parser.add_argument(
         "--threads",
         choices=["1", "all", "both"],
         help="BLAS threads: 1 (low noise), all cores, or both "
-        "(default both; --quick 1)",
+        "(default both; --quick 1). The defaults rows ignore it: each "
+        "contender runs there with its own threads",
+    )
+    parser.add_argument(
+        "--busy",
+        type=int,
+        default=0,
+        metavar="N",
+        help="keep N CPU-bound processes spinning during the measurement "
+        "(default 0: add no load)",
     )
     parser.add_argument(
         "--device",
@@ -74,6 +98,8 @@ def parse_args(argv):
     )
     parser.add_argument("--list", action="store_true", help="list the rows and exit")
     args = parser.parse_args(argv)
+    if args.busy < 0:
+        parser.error("--busy must be 0 or more")
     asked = sys.argv[1:] if argv is None else list(argv)
     if args.device is None and "skmlp-torch" in asked:
         parser.error("--contenders skmlp-torch needs --device")
@@ -94,12 +120,12 @@ class Plan:
 
 def make_plan(args):
     rows, latency_rows = select_rows(args.rows)
-    repeats = args.repeats or (QUICK["repeats"] if args.quick else 3)
+    repeats = args.repeats or (QUICK["repeats"] if args.quick else DEFAULT_REPEATS)
     threads = args.threads or (QUICK["threads"] if args.quick else "both")
     training_keys = [key for key in args.contenders if key in CONTENDERS]
     contenders, missing = available_contenders(training_keys, args.device)
     return Plan(
-        adapt_rows(rows, args.quick, args.epochs),
+        adapt_rows(rows, args.quick, args.epochs, args.repeats),
         latency_rows,
         repeats,
         thread_counts(threads),
@@ -127,11 +153,14 @@ def main(argv=None):
         print("  the machine is busy: absolute times suffer, the paired ratios less")
     data = DataCache(args.quick)
     warm_up_skmlp(plan.contenders)
-    results, gemm = run_training_rows(plan, data, args.device)
-    importable = [key for key in args.contenders if key not in plan.missing]
-    latency, latency_missing = run_latency_rows(
-        plan.latency_rows, importable, plan.threads_list, plan.repeats, data
-    )
+    # the load of --busy: started before any timed work, stopped after the
+    # last, also when the measurement raises (or is interrupted)
+    with Busy(args.busy):
+        results, gemm = run_training_rows(plan, data, args.device)
+        importable = [key for key in args.contenders if key not in plan.missing]
+        latency, latency_missing = run_latency_rows(
+            plan.latency_rows, importable, plan.threads_list, plan.repeats, data
+        )
     report["missing"].update(latency_missing)
     finish_report(report, results, latency, gemm)
     print(f"load average after: {report['load_after']}\n")
@@ -173,13 +202,17 @@ def run_training_rows(plan, data, device):
     if not plan.rows:
         return [], {}
     dtypes = {row.dtype for row in plan.rows.values()}
-    gemm = gemm_throughputs(dtypes, plan.threads_list)
+    gemm_threads = set(plan.threads_list)
+    if any(row.defaults for row in plan.rows.values()):
+        gemm_threads |= {1, all_threads()}  # their forced-thread contenders'
+    gemm_threads = sorted(gemm_threads)
+    gemm = gemm_throughputs(dtypes, gemm_threads)
     print(rep.gemm_line(gemm) + " (before the rows)")
     results = run_rows(
         plan.rows, plan.contenders, plan.threads_list, plan.repeats, data, device
     )
     # measured again after the rows: the better of the two is what the machine can do
-    gemm = gemm_throughputs(dtypes, plan.threads_list, best=gemm)
+    gemm = gemm_throughputs(dtypes, gemm_threads, best=gemm)
     add_gemm_percentages(results, gemm)
     print(rep.gemm_line(gemm) + " (best of before and after the rows)")
     return results, gemm
@@ -188,6 +221,8 @@ def run_training_rows(plan, data, device):
 def start_report(argv, args, plan):
     """What the run is and where: the report's first keys."""
     command_args = sys.argv[1:] if argv is None else list(argv)
+    # read before any row sets torch's threads (the defaults rows restore it)
+    torch_threads = default_threads() if "torch" in plan.contenders else None
     return {
         "command": " ".join(["python benchmarks/run.py", *command_args]),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -203,6 +238,8 @@ def start_report(argv, args, plan):
             "threads": plan.threads_list,
             "seed": SEED,
             "device": args.device,
+            "busy": args.busy,
+            "torch_default_threads": torch_threads,
             "rows": {name: asdict(row) for name, row in plan.rows.items()},
             "latency_rows": {n: asdict(r) for n, r in plan.latency_rows.items()},
         },
@@ -216,7 +253,10 @@ def finish_report(report, results, latency, gemm):
     )
     report["checks"] = rep.logistic_checks(results)
     report["notes"] = rep.notes(report)
-    report["table"] = rep.format_table(results)
+    in_settings, defaults = rep.split_results(results)
+    report["table"] = rep.format_table(in_settings)
+    if defaults:
+        report["defaults_table"] = rep.format_table(defaults, rep.DEFAULTS_COLUMNS)
     if latency:
         report["latency_table"] = rep.format_table(latency, rep.LATENCY_COLUMNS)
 

@@ -4,6 +4,7 @@ Each maker takes (row, n_iter, settings) and returns (label, estimator), or
 None when the contender has no counterpart for that row.
 """
 
+import contextlib
 import importlib
 import os
 from dataclasses import dataclass
@@ -11,19 +12,30 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
+from threadpoolctl import threadpool_limits
 
 from .devices import on_device
 from .floor import FloorNet
 from .rows import SEED
 from .torch_mlp import TorchMLP
+from .util import all_threads
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where a row runs: its BLAS thread count and the PyTorch device (or None)."""
+    """Where a row runs: its BLAS thread count and the PyTorch device (or None).
 
-    n_threads: int
+    ``n_threads=None``: a defaults row -- the harness sets no thread limit, and
+    each contender runs with its own default threads (or the limit it sets
+    itself, as the forced-thread skmlp contenders do).
+    """
+
+    n_threads: int | None
     device: str | None = None
+
+    @property
+    def defaults(self):
+        return self.n_threads is None
 
 
 def _mlp_params(row, n_iter):
@@ -53,6 +65,55 @@ def make_skmlp(row, n_iter, settings):
     return "skmlp", est
 
 
+class ThreadLimited:
+    """An estimator whose fit runs under ``threadpool_limits(thread_limit)``
+    (and the context `fixing()` returns, if given): on a defaults row, skmlp
+    forced to one thread or to all.  Everything else (n_iter_, classes_,
+    predict_proba) is the wrapped estimator's."""
+
+    def __init__(self, wrapped, thread_limit, fixing=contextlib.nullcontext):
+        self.wrapped = wrapped
+        self.thread_limit = thread_limit
+        self.fixing = fixing
+
+    def fit(self, X, y):
+        with threadpool_limits(limits=self.thread_limit), self.fixing():
+            self.wrapped.fit(X, y)
+        return self
+
+    def __getattr__(self, name):
+        if name == "wrapped" or name.startswith("__"):  # before __init__ ran
+            raise AttributeError(name)
+        return getattr(self.wrapped, name)
+
+
+def skmlp_fixed_threads():
+    """skmlp's own choice of its threads turned off, where skmlp has one
+    (``config_context(choose_threads=False)``): it may only lower the limit
+    it is given, so a forced count needs it off to be the count a fit runs on."""
+    import skmlp
+
+    if "choose_threads" in skmlp.get_config():
+        return skmlp.config_context(choose_threads=False)
+    return contextlib.nullcontext()
+
+
+def _make_skmlp_limited(row, n_iter, settings, n_threads):
+    if not settings.defaults:
+        return None  # elsewhere the harness sets every contender's threads
+    _, est = make_skmlp(row, n_iter, settings)
+    label = "skmlp (1 thread)" if n_threads == 1 else f"skmlp (all {n_threads} threads)"
+    return label, ThreadLimited(est, n_threads, skmlp_fixed_threads)
+
+
+def make_skmlp_1thread(row, n_iter, settings):
+    return _make_skmlp_limited(row, n_iter, settings, 1)
+
+
+def make_skmlp_allthreads(row, n_iter, settings):
+    return _make_skmlp_limited(row, n_iter, settings, all_threads())
+
+
 def make_sklearn(row, n_iter, settings):
     if row.logistic:
         est = LogisticRegression(C=1 / row.alpha, tol=row.tol, max_iter=n_iter)
@@ -71,7 +132,7 @@ def make_torch(row, n_iter, settings):
         alpha=row.alpha,
         dropout=row.dropout,
         random_state=SEED,
-        n_threads=settings.n_threads,
+        n_threads=settings.n_threads,  # None on a defaults row: torch's own
         device=settings.device,
     )
     label = "PyTorch" if settings.device is None else f"PyTorch ({settings.device})"
@@ -123,7 +184,7 @@ def _to_numpy(array):
 
 
 def make_skmlp_device(row, n_iter, settings):
-    if not row.stochastic or settings.device is None:
+    if not row.stochastic or settings.device is None or settings.defaults:
         return None
     _, est = make_skmlp(row, n_iter, settings)
     fit = ArrayAPIFit(est, settings.device, settings.n_threads)
@@ -131,8 +192,9 @@ def make_skmlp_device(row, n_iter, settings):
 
 
 def _make_floor(row, n_iter, settings, with_data):
-    if not row.stochastic:
-        return None  # the floor of a minibatch step; L-BFGS has none
+    if not row.stochastic or settings.defaults:
+        # the floor of a minibatch step in a thread setting; L-BFGS has none
+        return None
     est = FloorNet(
         row.hidden,
         batch_size=row.batch_size,
@@ -155,8 +217,18 @@ def make_floor(row, n_iter, settings):
 # "ratio vs floor" and "ratio vs GEMM-only" by those of the floor contenders.
 REFERENCE = "sklearn"
 FLOORS = {"ratio_floor": "floor", "ratio_gemm_only": "gemm"}
+# On the defaults rows, also every contender's time / these contenders' (the
+# same row, the same repeat): "ratio_1thread" on skmlp's line is skmlp with
+# its defaults over skmlp forced to one thread.
+DEFAULTS_REFERENCES = {
+    "ratio_1thread": "skmlp-1thread",
+    "ratio_allthreads": "skmlp-allthreads",
+    "ratio_torch": "torch",
+}
 CONTENDERS = {
     "skmlp": make_skmlp,
+    "skmlp-1thread": make_skmlp_1thread,  # defaults rows only
+    "skmlp-allthreads": make_skmlp_allthreads,  # defaults rows only
     "sklearn": make_sklearn,
     "torch": make_torch,
     "skmlp-torch": make_skmlp_device,
@@ -164,7 +236,13 @@ CONTENDERS = {
     "floor": make_floor,
 }
 # the optional ones, and the module each needs; sklearn is always here
-NEEDS = {"skmlp": ("skmlp",), "torch": ("torch",), "skmlp-torch": ("skmlp", "torch")}
+NEEDS = {
+    "skmlp": ("skmlp",),
+    "skmlp-1thread": ("skmlp",),
+    "skmlp-allthreads": ("skmlp",),
+    "torch": ("torch",),
+    "skmlp-torch": ("skmlp", "torch"),
+}
 
 
 def available_contenders(selected, device=None):

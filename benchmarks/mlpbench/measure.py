@@ -46,10 +46,15 @@ def gemm_throughputs(dtypes, threads_list, best=None):
 
 
 def add_gemm_percentages(results, gemm):
+    """% of NumPy's GEMM throughput in the contender's thread setting; a
+    contender with its default threads (a defaults row) against all threads."""
     for r in results:
         if r.get("s_per_epoch"):
-            achieved = r["flops_per_epoch"] / r["s_per_epoch"]
-            r["gemm_pct"] = 100 * achieved / gemm[r["dtype"]][r["threads"]]
+            by_threads = gemm[r["dtype"]]
+            threads = r["threads"] if isinstance(r["threads"], int) else max(by_threads)
+            if threads in by_threads:
+                achieved = r["flops_per_epoch"] / r["s_per_epoch"]
+                r["gemm_pct"] = 100 * achieved / by_threads[threads]
 
 
 def flops_per_epoch(n_samples, layer_sizes):

@@ -12,13 +12,24 @@ def _ratios_shown(report):
     ]
 
 
-def _draw_panel(ax, shown, rows, labels, threads):
+def _panel(result):
+    """The panel a result is drawn in: its thread setting, or "defaults"."""
+    return "defaults" if result.get("defaults") else result["threads"]
+
+
+def _panel_title(panel):
+    if panel == "defaults":
+        return "defaults rows (no harness limit)"
+    return f"{threads_text(panel)} (BLAS)"
+
+
+def _draw_panel(ax, shown, rows, labels, panel):
     height = 0.8 / len(labels)
     for i, (key, label) in enumerate(labels.items()):
         ratio = {
             r["row"]: r["ratio"]
             for r in shown
-            if r["threads"] == threads and r["key"] == key
+            if _panel(r) == panel and r["key"] == key
         }
         y = [j + i * height for j, row in enumerate(rows) if row in ratio]
         bars = ax.barh(
@@ -26,7 +37,7 @@ def _draw_panel(ax, shown, rows, labels, threads):
         )
         ax.bar_label(bars, fmt="%.2f", padding=2, fontsize=8)
     ax.axvline(1.0, color="black", linewidth=1)
-    ax.set_title(f"{threads_text(threads)} (BLAS)")
+    ax.set_title(_panel_title(panel))
     ax.margins(x=0.12)  # room for the labels
     ax.set_xlabel("s/epoch relative to scikit-learn (< 1 is faster)")
 
@@ -47,7 +58,10 @@ def plot_ratios(report, path):
         return False
     rows = list(dict.fromkeys(r["row"] for r in shown))
     labels = {r["key"]: r["contender"] for r in shown}  # one bar colour per contender
-    panels = sorted({r["threads"] for r in shown})
+    # the thread counts in order, then "defaults"
+    panels = sorted(
+        {_panel(r) for r in shown}, key=lambda p: (p == "defaults", str(p).zfill(6))
+    )
     fig, axes = plt.subplots(
         1,
         len(panels),
@@ -56,8 +70,8 @@ def plot_ratios(report, path):
         squeeze=False,
         figsize=(4.5 * len(panels) + 2, 0.45 * len(rows) * len(labels) + 1.5),
     )
-    for ax, threads in zip(axes[0], panels, strict=True):
-        _draw_panel(ax, shown, rows, labels, threads)
+    for ax, panel in zip(axes[0], panels, strict=True):
+        _draw_panel(ax, shown, rows, labels, panel)
     # tick in the middle of each row's group of bars
     height = 0.8 / len(labels)
     axes[0][0].set_yticks(

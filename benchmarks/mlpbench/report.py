@@ -76,8 +76,34 @@ LATENCY_COLUMNS = [
 ]
 
 
-def _span(quartiles):
-    return "n/a" if quartiles is None else "{:.2f}–{:.2f}".format(*quartiles)
+def _span(quartiles, spec=".2f"):
+    if quartiles is None:
+        return "n/a"
+    return "{}–{}".format(*(format(q, spec) for q in quartiles))
+
+
+def _with_iqr(r, name):
+    """'1.05 (1.01–1.10)': the median paired ratio and its quartiles."""
+    ratio, quartiles = r.get(name), r.get(f"{name}_iqr")
+    if ratio is None or quartiles is None:
+        return fmt(ratio, ".2f")
+    return f"{ratio:.2f} ({_span(quartiles)})"
+
+
+# the defaults rows: each contender with its own threads, and the ratios the
+# busy-machine comparison needs, each with its interquartile range
+DEFAULTS_COLUMNS = [
+    *_NAMING,
+    ("epochs", ">", lambda r: fmt(r.get("n_iter"), "d")),
+    ("fit s", ">", lambda r: fmt(r.get("fit_s"), ".3g")),
+    ("s/epoch", ">", lambda r: fmt(r.get("s_per_epoch"), ".3g")),
+    ("s/epoch IQR", ">", lambda r: _span(r.get("s_per_epoch_iqr"), ".3g")),
+    ("vs skmlp 1 thread (IQR)", ">", lambda r: _with_iqr(r, "ratio_1thread")),
+    ("vs skmlp all threads (IQR)", ">", lambda r: _with_iqr(r, "ratio_allthreads")),
+    ("vs sklearn (IQR)", ">", lambda r: _with_iqr(r, "ratio")),
+    ("vs PyTorch (IQR)", ">", lambda r: _with_iqr(r, "ratio_torch")),
+    ("accuracy", ">", lambda r: fmt(r.get("accuracy"), ".4f")),
+]
 
 
 def format_table(results, columns=COLUMNS):
@@ -127,6 +153,17 @@ COLUMN_NOTES = [
     "BLAS.",
 ]
 
+DEFAULTS_NOTE = (
+    "defaults rows ({rows}): the harness sets no thread limit; skmlp, "
+    "MLPClassifier and PyTorch run with their own default threads (threads "
+    "'default'; PyTorch's default here: {torch}), beside skmlp forced to one "
+    "thread and to all (threadpool_limits around its fit). Every ratio is "
+    "the contender's s/epoch / the named contender's, median of the "
+    "per-repeat pairs (interquartile range in brackets); on skmlp's line: "
+    "skmlp default / skmlp 1 thread, / skmlp all threads, / MLPClassifier "
+    "default, / PyTorch default. Busy processes during the measurement: {busy}."
+)
+
 LATENCY_NOTE = (
     "prediction rows: predict_proba of a (256, 256) float32 network fitted for "
     "1 epoch on 5000 training rows of the synthetic data (skmlp and "
@@ -156,13 +193,24 @@ def _errors(results):
 
 def notes(report):
     results, latency = report["results"], report.get("latency", [])
-    found = list(COLUMN_NOTES) if results else []
+    found = list(COLUMN_NOTES) if split_results(results)[0] else []
     if any(r["contender"].endswith("(no dropout)") for r in results):
         found.append(
             "dropout row: MLPClassifier has no dropout; it trains the same "
             "architecture without, which is less work: a ratio below 1 is "
             "conservative. The floors there are those of the network without "
             "dropout."
+        )
+    defaults_rows = list(dict.fromkeys(r["row"] for r in results if r.get("defaults")))
+    if defaults_rows:
+        config = report.get("config", {})
+        torch_threads = config.get("torch_default_threads")
+        found.append(
+            DEFAULTS_NOTE.format(
+                rows=", ".join(defaults_rows),
+                torch="n/a" if torch_threads is None else threads_text(torch_threads),
+                busy=config.get("busy", 0),
+            )
         )
     if latency:
         found.append(LATENCY_NOTE)
@@ -189,12 +237,23 @@ def logistic_checks(results):
     return found
 
 
+def busy_line(report):
+    n = report.get("config", {}).get("busy", 0)
+    if not n:
+        return "busy: 0 (no load added by the benchmark)"
+    return (
+        f"busy: {n} CPU-bound process{'es' if n != 1 else ''} spinning during "
+        "the measurement (--busy)"
+    )
+
+
 def environment_lines(report):
     return [
         f"command: {report['command']}",
         f"date: {report['date']}   machine: {report['machine']}",
         "versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items()),
         *("BLAS/OpenMP: " + pool for pool in report["blas"]),
+        busy_line(report),
     ]
 
 
@@ -212,11 +271,21 @@ def load_line(report):
     )
 
 
+def split_results(results):
+    """(the rows in thread settings, the defaults rows)."""
+    return (
+        [r for r in results if not r.get("defaults")],
+        [r for r in results if r.get("defaults")],
+    )
+
+
 def tables(report):
-    """The training table, and the latency table under it when there is one."""
-    found = [report["table"]] if report["results"] else []
-    if report.get("latency_table"):
-        found.append(report["latency_table"])
+    """The training table, the defaults rows' table and the latency table
+    under it, those that have lines."""
+    found = [report["table"]] if split_results(report["results"])[0] else []
+    for key in ("defaults_table", "latency_table"):
+        if report.get(key):
+            found.append(report[key])
     return "\n\n".join(found)
 
 
@@ -239,6 +308,7 @@ def write_markdown(report, path):
 
 
 def write_json(report, path):
-    kept = {k: v for k, v in report.items() if k not in ("table", "latency_table")}
+    tables = ("table", "defaults_table", "latency_table")
+    kept = {k: v for k, v in report.items() if k not in tables}
     with open(path, "w") as f:
         json.dump(kept, f, indent=1)

@@ -4,6 +4,8 @@ import fnmatch
 from dataclasses import dataclass, replace
 
 SEED = 0
+DEFAULT_REPEATS = 3  # timed fits per contender and row, unless --repeats
+DEFAULTS_REPEATS = 7  # those of the defaults rows: median and IQR of 7 at least
 
 
 @dataclass(frozen=True)
@@ -14,12 +16,19 @@ class Row:
     hidden: tuple  # hidden_layer_sizes
     dtype: str  # "float64" or "float32", the dtype of X
     solver: str = "adam"
-    batch_size: object = 200
+    batch_size: object = 200  # an int, "auto" (min(200, n)), or "full" (all of X)
     epochs: int = 2  # max_iter: epochs, or L-BFGS iterations
     tol: float = 0.0  # 0 with a huge n_iter_no_change: exactly `epochs` epochs
     dropout: float = 0.0
     alpha: float = 1e-4
     logistic: bool = False  # ScratchLogisticNet against LogisticRegression(C=1/alpha)
+    # A "defaults" row runs once, with no thread limit from the harness: skmlp,
+    # MLPClassifier and PyTorch with their own default threads, beside skmlp
+    # forced to one thread and to all (see DEFAULTS_CONTENDERS); --threads does
+    # not apply to it.
+    defaults: bool = False
+    repeats: int | None = None  # timed fits per contender; None: --repeats' default
+    n_train: int | None = None  # the first n_train training rows only (None: all)
     about: str = ""
 
     @property
@@ -87,6 +96,41 @@ ROWS = {
         logistic=True,
         about="no hidden layer vs LogisticRegression(C=1), both to tol=1e-8",
     ),
+    # small fits, each contender with its default threads (busy machine or idle)
+    "digits-default": Row(
+        "digits",
+        (100,),
+        "float64",
+        batch_size="auto",
+        epochs=100,
+        defaults=True,
+        repeats=DEFAULTS_REPEATS,
+        about="load_digits, the default network and settings ((100,), Adam, "
+        "batch 'auto'), 100 epochs; default threads vs 1 and all",
+    ),
+    "spiral-512-full": Row(
+        "spiral",
+        (512,),
+        "float64",
+        batch_size="full",
+        epochs=300,
+        defaults=True,
+        repeats=DEFAULTS_REPEATS,
+        n_train=1_000,
+        about="1 000 points of the book's spiral (2 features, 3 classes), "
+        "(512,), full batch, 300 epochs; default threads vs 1 and all",
+    ),
+    "adam-64-784-f32": Row(
+        "synthetic",
+        (64,),
+        "float32",
+        epochs=10,
+        defaults=True,
+        repeats=DEFAULTS_REPEATS,
+        n_train=10_000,
+        about="(64,), batch 200, 10 epochs on 10 000 rows of the MNIST-sized "
+        "data, float32; default threads vs 1 and all",
+    ),
 }
 
 LATENCY_ROWS = {
@@ -95,6 +139,23 @@ LATENCY_ROWS = {
     ),
     "predict-10000-256x256-f32": LatencyRow(
         10_000, about="predict_proba throughput, 10 000 rows, (256, 256) float32"
+    ),
+    # a small model served one request at a time: the per-call overhead
+    "predict-1-64-digits": LatencyRow(
+        1,
+        data="digits",
+        hidden=(64,),
+        dtype="float64",
+        fit_samples=1_000,
+        about="predict_proba latency, 1 row, (64,) float64 on digits",
+    ),
+    "predict-300-64-digits": LatencyRow(
+        300,
+        data="digits",
+        hidden=(64,),
+        dtype="float64",
+        fit_samples=1_000,
+        about="predict_proba, 300 rows, (64,) float64 on digits",
     ),
 }
 
@@ -128,9 +189,11 @@ def select_rows(patterns):
     return chosen, latency
 
 
-def adapt_rows(rows, quick, epochs):
+def adapt_rows(rows, quick, epochs, repeats=None):
     """--epochs sets the epochs of the stochastic rows; --quick caps them, and
-    the iterations of the L-BFGS rows that run a fixed number (tol=0)."""
+    the iterations of the L-BFGS rows that run a fixed number (tol=0).
+    --repeats sets every row's repeats; otherwise --quick's, or the row's own,
+    or DEFAULT_REPEATS."""
 
     def n_iter(row):
         if row.stochastic:
@@ -139,4 +202,12 @@ def adapt_rows(rows, quick, epochs):
             return min(row.epochs, QUICK["lbfgs_iter"])
         return row.epochs
 
-    return {name: replace(row, epochs=n_iter(row)) for name, row in rows.items()}
+    def n_repeats(row):
+        return repeats or (QUICK["repeats"] if quick else None) or row.repeats
+
+    return {
+        name: replace(
+            row, epochs=n_iter(row), repeats=n_repeats(row) or DEFAULT_REPEATS
+        )
+        for name, row in rows.items()
+    }

@@ -1,16 +1,16 @@
 """The training rows, each contender timed interleaved with the others."""
 
-import os
+import contextlib
 import time
 import traceback
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-from .contenders import FLOORS, REFERENCE, Settings
+from .contenders import DEFAULTS_REFERENCES, FLOORS, REFERENCE, Settings
 from .measure import (
     flops_per_epoch,
     held_out_scores,
@@ -19,7 +19,7 @@ from .measure import (
     timed_fit,
 )
 from .rows import Row
-from .util import fmt, log, threads_text
+from .util import all_threads, fmt, log, threads_text
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,32 @@ class RowRun:
 
 
 def thread_counts(choice):
-    n_all = (
-        len(os.sched_getaffinity(0))
-        if hasattr(os, "sched_getaffinity")
-        else os.cpu_count()
-    )
+    n_all = all_threads()
     return {"1": [1], "all": [n_all], "both": sorted({1, n_all})}[choice]
+
+
+def row_settings(row, threads_list, device=None):
+    """The settings a row runs in: one per thread count, or -- a defaults row --
+    one with no thread limit from the harness."""
+    if row.defaults:
+        return [Settings(None, device)]
+    return [Settings(n_threads, device) for n_threads in threads_list]
+
+
+def _thread_limit(settings):
+    """The harness's limit on every contender's threads (none on a defaults row)."""
+    if settings.defaults:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=settings.n_threads)
+
+
+def row_data(data, row):
+    """(X_train, X_test, y_train, y_test) of the row: its data set in its
+    dtype, the first `n_train` training rows when it says so."""
+    X_train, X_test, y_train, y_test = data.get(row.data, row.dtype)
+    if row.n_train is not None:
+        X_train, y_train = X_train[: row.n_train], y_train[: row.n_train]
+    return X_train, X_test, y_train, y_test
 
 
 def run_rows(rows, contenders, threads_list, repeats, data, device=None):
@@ -48,18 +68,56 @@ def run_rows(rows, contenders, threads_list, repeats, data, device=None):
         # max_iter is reached on purpose
         warnings.simplefilter("ignore", ConvergenceWarning)
         for name, row in rows.items():
-            for n_threads in threads_list:
-                log(f"{name}, {threads_text(n_threads)}:")
-                with threadpool_limits(limits=n_threads):
-                    run = RowRun(
-                        name,
-                        row,
-                        Settings(n_threads, device),
-                        data.get(row.data, row.dtype),
-                        repeats,
-                    )
+            try:
+                arrays = row_data(data, row)
+            except Exception as exc:  # e.g. the spiral without skmlp
+                log(traceback.format_exc())
+                error = f"data {row.data!r}: {type(exc).__name__}: {exc}"
+                for settings in row_settings(row, threads_list, device):
+                    results += _failed_row(name, row, settings, contenders, error)
+                continue
+            if row.batch_size == "full":  # full batch: all the training rows
+                row = replace(row, batch_size=len(arrays[2]))
+            for settings in row_settings(row, threads_list, device):
+                log(f"{name}, {_settings_text(settings)}:")
+                with _thread_limit(settings):
+                    run = RowRun(name, row, settings, arrays, row.repeats or repeats)
                     results += run_row(run, contenders)
     return results
+
+
+def _settings_text(settings):
+    if settings.defaults:
+        return "each contender's default threads (no limit from the harness)"
+    return threads_text(settings.n_threads)
+
+
+def _failed_row(name, row, settings, contenders, error):
+    """A result with `error` for every contender the row would have run."""
+    found = []
+    for key, make in contenders.items():
+        made = make(row, row.epochs, settings)
+        if made is not None:
+            found.append(
+                {
+                    "row": name,
+                    "contender": made[0],
+                    "key": key,
+                    "threads": _threads_of(settings, made[1]),
+                    "dtype": row.dtype,
+                    "defaults": row.defaults,
+                    "error": error,
+                }
+            )
+    return found
+
+
+def _threads_of(settings, est):
+    """What the 'threads' column says: the harness's limit, or on a defaults
+    row the contender's own (an int) or "default"."""
+    if not settings.defaults:
+        return settings.n_threads
+    return getattr(est, "thread_limit", "default")
 
 
 def run_row(run, contenders):
@@ -105,6 +163,7 @@ def attempt(cell, function, *args):
 def _record_memory_fit(cell, label, est, run):
     X, y, device = run.data[0], run.data[2], run.settings.device
     cell["label"] = label  # named in the table even if it fails here
+    cell["threads"] = _threads_of(run.settings, est)
     t0 = time.perf_counter()
     cell["peak_mib"] = peak = attempt(cell, peak_fit_mib, est, X, y, device)
     seconds = time.perf_counter() - t0
@@ -152,8 +211,9 @@ def _summarise(run, key, cells, flops):
         "row": run.name,
         "contender": cell.get("label") or key,
         "key": key,
-        "threads": run.settings.n_threads,
+        "threads": cell.get("threads", run.settings.n_threads),
         "dtype": run.row.dtype,
+        "defaults": run.row.defaults,
         "error": cell["error"],
     }
     if cell["error"] is not None:
@@ -165,16 +225,19 @@ def _summarise(run, key, cells, flops):
         n_iter=cell["n_iter"][-1],
         fit_s=float(np.median(cell["fit_seconds"])),
         s_per_epoch=float(np.median(_per_epoch(cell))),
+        s_per_epoch_iqr=np.percentile(_per_epoch(cell), [25, 75]).tolist(),
         peak_mib=cell["peak_mib"],
         accuracy=accuracy,
         log_loss=loss,
         flops_per_epoch=flops,
         gemm_pct=None,  # once the run's best GEMM throughput is known
         ratio=_paired_ratio(cell, cells.get(REFERENCE)),
+        ratio_iqr=_quartiles(cell, cells.get(REFERENCE)),
     )
-    for name, floor in FLOORS.items():
-        result[name] = _paired_ratio(cell, cells.get(floor))
-        result[f"{name}_iqr"] = _quartiles(cell, cells.get(floor))
+    others = {**FLOORS, **(DEFAULTS_REFERENCES if run.settings.defaults else {})}
+    for name, other in others.items():
+        result[name] = _paired_ratio(cell, cells.get(other))
+        result[f"{name}_iqr"] = _quartiles(cell, cells.get(other))
     if getattr(est, "detail", None):
         result["detail"] = est.detail
     return result

@@ -4,6 +4,20 @@ import numpy as np
 
 from .devices import on_device
 
+_DEFAULT_THREADS = []  # PyTorch's own intra-op thread count, once read
+
+
+def default_threads():
+    """PyTorch's default intra-op thread count, as it was before the benchmark
+    set any: read on the first call, which the command line makes before any
+    row runs (and outside any threadpool limit, which can change what torch
+    reports), then remembered."""
+    if not _DEFAULT_THREADS:
+        import torch
+
+        _DEFAULT_THREADS.append(torch.get_num_threads())
+    return _DEFAULT_THREADS[0]
+
 
 class TorchMLP:
     """A plain PyTorch loop training MLPClassifier's network the way it does.
@@ -12,7 +26,9 @@ class TorchMLP:
     (lr 1e-3, betas 0.9/0.999, eps 1e-8), L2 on weights only with alpha / batch
     size (MLPClassifier's scaling), reshuffled minibatches every epoch, the mean
     loss of each epoch recorded; plus inverted dropout after each hidden layer.
-    The data and the network live on `device` (None: the CPU).
+    The data and the network live on `device` (None: the CPU).  `batch_size`
+    "auto" is MLPClassifier's min(200, n); `n_threads` None is PyTorch's own
+    default thread count (`default_threads`).
     """
 
     untraced_memory = True  # torch's allocator does not report to tracemalloc
@@ -56,14 +72,14 @@ class TorchMLP:
             layers.append(dense)
         return nn.Sequential(*layers).to(self.device)
 
-    def _optimizer(self, model):
+    def _optimizer(self, model, batch_size):
         import torch
 
         weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
         biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
         return torch.optim.Adam(
             [
-                {"params": weights, "weight_decay": self.alpha / self.batch_size},
+                {"params": weights, "weight_decay": self.alpha / batch_size},
                 {"params": biases, "weight_decay": 0.0},
             ],
             lr=1e-3,
@@ -74,14 +90,18 @@ class TorchMLP:
     def fit(self, X, y):
         import torch
 
-        torch.set_num_threads(self.n_threads)
+        # torch's setting is global: set it, whatever ran before
+        torch.set_num_threads(self.n_threads or default_threads())
         torch.manual_seed(self.random_state)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         X_t = on_device(X, self.device)
         y_t = torch.asarray(y_encoded.astype(np.int64), device=self.device)
         sizes = [X.shape[1], *self.hidden_layer_sizes, len(self.classes_)]
         self.model_ = model = self._network(sizes, X_t.dtype)
-        optimizer = self._optimizer(model)
+        batch_size = self.batch_size
+        if batch_size == "auto":  # MLPClassifier's
+            batch_size = min(200, len(y_t))
+        optimizer = self._optimizer(model, batch_size)
         loss_fn = torch.nn.CrossEntropyLoss()
         generator = torch.Generator().manual_seed(self.random_state)
         model.train()
@@ -89,7 +109,7 @@ class TorchMLP:
         for _ in range(self.max_iter):
             order = torch.randperm(len(y_t), generator=generator).to(self.device)
             total = 0.0
-            for batch in torch.split(order, self.batch_size):
+            for batch in torch.split(order, batch_size):
                 optimizer.zero_grad()
                 loss = loss_fn(model(X_t[batch]), y_t[batch])
                 loss.backward()

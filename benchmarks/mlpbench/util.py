@@ -1,5 +1,7 @@
-"""Small helpers shared by the modules: progress lines and number formatting."""
+"""Small helpers shared by the modules: progress lines, number formatting, the
+number of CPUs."""
 
+import os
 import sys
 
 
@@ -9,7 +11,16 @@ def log(message):
 
 
 def threads_text(n):
+    """'1 thread', '2 threads'; 'default threads' for a contender left to its
+    libraries' own thread counts (a defaults row)."""
     return f"{n} thread{'s' if n != 1 else ''}"
+
+
+def all_threads():
+    """'All threads': the CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def fmt(value, spec):

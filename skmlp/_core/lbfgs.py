@@ -16,32 +16,42 @@ _OPTIONS = {"ftol": 64 * np.finfo(float).eps, "maxls": 50}
 
 
 def run_lbfgs(
-    objective, data, *, max_iter=200, max_fun=15000, tol=1e-4, on_iteration=None
+    objective,
+    data,
+    *,
+    max_iter=200,
+    max_fun=15000,
+    tol=1e-4,
+    on_iteration=None,
+    pace=None,
 ):
     """Minimise the objective over ``network.params`` on ``data``; SciPy's result.
 
     The network ends holding the best weights found. ``on_iteration(x)`` is
-    called after each L-BFGS iteration. The result gets an extra attribute
+    called after each L-BFGS iteration, ``pace(n_rows)`` before each
+    evaluation of the objective. The result gets an extra attribute
     ``stop_reason``: ``'converged'``, ``'max_iter'``, ``'diverged'`` or
     ``'interrupted'``.
     """
     network = objective.network
-    params, ops = network.params, network.ops
+    params, backend = network.params, network.backend
 
     def set_params(x):
         # SciPy's float64 host vector -> the network's dtype (and device), in place
-        params[...] = x if ops.numpy else ops.asarray(x, dtype=network.dtype)
+        params[...] = backend.asarray(x, dtype=network.dtype)
 
     @np.errstate(over="ignore", invalid="ignore")  # handled: inf steers back
     def loss_and_grad(x):
+        if pace is not None:
+            pace(data.X.shape[0])
         set_params(x)
         loss, _ = objective.value_and_grad(data.X, data.Y, data.sample_weight)
         if not np.isfinite(loss):
             # an infinite value makes the line search step back
             return np.inf, np.zeros_like(x)
-        return loss, ops.to_host(network.grads)
+        return loss, backend.to_host(network.grads)
 
-    x0 = ops.to_host(params)
+    x0 = backend.to_host(params)
     best = {"x": x0.copy()}
 
     def callback(intermediate_result):
@@ -71,7 +81,7 @@ def run_lbfgs(
         )
     x = res.x if np.isfinite(res.fun) and np.isfinite(res.x).all() else best["x"]
     set_params(x)
-    if not ops.all_finite(params):  # cannot happen unless x0 itself was bad
+    if not backend.all_finite(params):  # cannot happen unless x0 itself was bad
         set_params(x0)
     res.stop_reason = _stop_reason(res)
     return res

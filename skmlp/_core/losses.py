@@ -12,35 +12,22 @@ l_i sums over output units (as MLPClassifier does for multilabel targets).
 
 A head also owns the class probabilities of a fitted model: ``log_proba(Z)``
 and ``proba(Z)`` give one column per class (per label for a multilabel
-target), in the order of ``classes_``. A head computes in the array namespace
-``xp`` it is given (NumPy by default); NumPy keeps its in-place ``out=`` forms.
+target), in the order of ``classes_``. A head computes with the array backend
+it is given (NumPy's by default), in place where the backend writes in place.
 """
 
-import math
-
-import numpy as np
-from scipy.special import expit
-
-from . import _fused
-from ._array import sum_rows_into
 from .activations import log_softmax
-
-# NumPy with the fast extra: the softmax head's loss and dZ in one numba
-# kernel. Its exp is its own vectorised one and its log the C library's, not
-# NumPy's: this one piece equals the NumPy path within a few units in the
-# last place, not to the bit; the tests turn it off to compare the rest of
-# the fused path bit for bit
-FUSED_SOFTMAX = True
+from .backends import NUMPY
 
 
-def batch_weight(n_samples, sample_weight, xp=np):
+def batch_weight(n_samples, sample_weight, backend=NUMPY):
     """B, the weight of a batch: its sample-weight sum (its size when unweighted)."""
     if sample_weight is None:
         return float(n_samples)
-    return float(xp.sum(sample_weight))
+    return float(backend.xp.sum(sample_weight))
 
 
-def _scale_rows(dZ, sample_weight, B, xp):
+def _scale_rows(dZ, sample_weight, B):
     """dZ_i *= w_i / B in place: row i's share of the weighted-mean loss."""
     if sample_weight is None:
         dZ *= 1.0 / B
@@ -49,45 +36,19 @@ def _scale_rows(dZ, sample_weight, B, xp):
     return dZ
 
 
-def _sum_rows(dZ, db, xp):
-    """dZ, after ``db[...] = the sum of its rows`` when ``db`` is given (the
-    output layer's intercept gradient, which the fused head makes in its pass)."""
-    if db is not None:
-        sum_rows_into(dZ, db, xp)
-    return dZ
-
-
-def _weighted_mean(per_sample, sample_weight, B, xp):
+def _weighted_mean(per_sample, sample_weight, B, backend):
     if sample_weight is None:
-        return float(xp.sum(per_sample)) / B
+        return float(backend.xp.sum(per_sample)) / B
     return float(per_sample @ sample_weight) / B
 
 
-def _row_dots(Y, log_P, xp):
-    """sum_k Y_ik log P_ik for each row i (Y may be boolean with NumPy)."""
-    if xp is np:
-        return np.einsum("ij,ij->i", Y, log_P)
-    return xp.sum(Y * log_P, axis=1)
-
-
-def _log1p_exp(Z, xp):
-    """log(1 + e^z), finite for any finite z."""
-    if xp is np:
-        return np.logaddexp(0, Z)
-    return xp.logaddexp(xp.zeros_like(Z), Z)
-
-
-def _clip_log(log_P, xp):
+def _clip_log(log_P, backend):
     # probabilities stay strictly inside (0, 1): log P is clipped to
     # [log(tiny), log(1 - eps)], so that predict_proba == exp(predict_log_proba)
     # and both rank the classes alike, as MLPClassifier's clipped probabilities
     # do; computed from the logits, so log(0) is never taken
-    if xp is np:
-        info = np.finfo(log_P.dtype)
-        return np.clip(log_P, np.log(info.tiny), np.log1p(-info.eps), out=log_P)
-    info = xp.finfo(log_P.dtype)
-    low = math.log(float(info.smallest_normal))  # the array API name of tiny
-    return xp.clip(log_P, low, math.log1p(-float(info.eps)))
+    low, high = backend.log_bounds(log_P.dtype)
+    return backend.clip(log_P, low, high, out=log_P)
 
 
 class SoftmaxCrossEntropy:
@@ -96,36 +57,31 @@ class SoftmaxCrossEntropy:
 
     name = "softmax"
 
-    def __init__(self, xp=np):
-        self.xp = xp
-        self._fused = FUSED_SOFTMAX and xp is np and _fused.enabled()
+    def __init__(self, backend=NUMPY):
+        self.backend = backend
 
-    def value_and_grad(self, Z, Y, sample_weight, B, db=None):
-        xp = self.xp
-        if self._fused:
-            # NumPy's sum casts to another dtype, and sums a single column
-            # pairwise: there, its own sum
-            same = db is None or (db.dtype == Z.dtype and Z.shape[1] > 1)
-            loss, dZ = _fused.softmax_cross_entropy(
-                Z, Y, sample_weight, B, db if same else None
-            )
-            return loss, dZ if same else _sum_rows(dZ, db, xp)
-        log_P = log_softmax(Z, xp)
-        loss = -_weighted_mean(_row_dots(Y, log_P, xp), sample_weight, B, xp)
-        dZ = np.exp(log_P, out=log_P) if xp is np else xp.exp(log_P)
+    def value_and_grad(self, Z, Y, sample_weight, B, db):
+        """(loss, dZ), and db = the sum of dZ's rows (the output layer's)."""
+        backend = self.backend
+        log_P = log_softmax(Z, backend)
+        per_sample = backend.row_dots(Y, log_P)
+        loss = -_weighted_mean(per_sample, sample_weight, B, backend)
+        dZ = backend.exp(log_P, out=log_P)
         dZ -= Y
-        dZ = _scale_rows(dZ, sample_weight, B, xp)
-        return loss, _sum_rows(dZ, db, xp)
+        dZ = _scale_rows(dZ, sample_weight, B)
+        backend.sum_rows_into(dZ, db)
+        return loss, dZ
 
     def value(self, Z, Y, sample_weight, B):
-        per_sample = _row_dots(Y, log_softmax(Z, self.xp), self.xp)
-        return -_weighted_mean(per_sample, sample_weight, B, self.xp)
+        per_sample = self.backend.row_dots(Y, log_softmax(Z, self.backend))
+        return -_weighted_mean(per_sample, sample_weight, B, self.backend)
 
     def log_proba(self, Z):
-        return _clip_log(log_softmax(Z, self.xp), self.xp)
+        return _clip_log(log_softmax(Z, self.backend), self.backend)
 
     def proba(self, Z):
-        return self.xp.exp(self.log_proba(Z))
+        P = self.log_proba(Z)
+        return self.backend.exp(P, out=P)
 
 
 class SigmoidBinaryCrossEntropy:
@@ -144,59 +100,62 @@ class SigmoidBinaryCrossEntropy:
 
     name = "logistic"
 
-    def __init__(self, columns="labels", xp=np):
+    def __init__(self, columns="labels", backend=NUMPY):
         if columns not in ("binary", "labels", "ovr"):
             raise ValueError(f"unknown logistic head columns {columns!r}")
-        self.columns, self.xp = columns, xp
+        self.columns, self.backend = columns, backend
 
-    def value_and_grad(self, Z, Y, sample_weight, B, db=None):
-        xp = self.xp
-        loss = _weighted_mean(_bce_per_sample(Z, Y, xp), sample_weight, B, xp)
-        dZ = expit(Z) if xp is np else 1.0 / (1.0 + xp.exp(-Z))
+    def value_and_grad(self, Z, Y, sample_weight, B, db):
+        """(loss, dZ), and db = the sum of dZ's rows (the output layer's)."""
+        backend = self.backend
+        loss = _weighted_mean(_bce_per_sample(Z, Y, backend), sample_weight, B, backend)
+        dZ = backend.expit(Z)
         dZ -= Y
-        dZ = _scale_rows(dZ, sample_weight, B, xp)
-        return loss, _sum_rows(dZ, db, xp)
+        dZ = _scale_rows(dZ, sample_weight, B)
+        backend.sum_rows_into(dZ, db)
+        return loss, dZ
 
     def value(self, Z, Y, sample_weight, B):
-        per_sample = _bce_per_sample(Z, Y, self.xp)
-        return _weighted_mean(per_sample, sample_weight, B, self.xp)
+        per_sample = _bce_per_sample(Z, Y, self.backend)
+        return _weighted_mean(per_sample, sample_weight, B, self.backend)
 
     def log_proba(self, Z):
-        xp = self.xp
-        log_on = -_log1p_exp(-Z, xp)  # log sigmoid(z), finite for any z
+        backend = self.backend
+        log_on = -backend.log1p_exp(-Z)  # log sigmoid(z), finite for any z
         if self.columns == "binary":
-            log_on = xp.concat([-_log1p_exp(Z, xp), log_on], axis=1)
+            log_on = backend.xp.concat([-backend.log1p_exp(Z), log_on], axis=1)
         elif self.columns == "ovr":
             # normalised with the row maximum taken out first: rows sum to 1
             # within a few eps whatever the size of the logits
-            log_on = log_softmax(log_on, xp)
-        return _clip_log(log_on, xp)
+            log_on = log_softmax(log_on, backend)
+        return _clip_log(log_on, backend)
 
     def proba(self, Z):
-        return self.xp.exp(self.log_proba(Z))
+        P = self.log_proba(Z)
+        return self.backend.exp(P, out=P)
 
 
-def _bce_per_sample(Z, Y, xp):
+def _bce_per_sample(Z, Y, backend):
     # log(1 + e^z) - y z is the binary cross-entropy written in the logit:
     # finite for any finite z, where log(sigmoid(z)) would underflow to log(0)
-    L = _log1p_exp(Z, xp)
+    L = backend.log1p_exp(Z)
     L -= Y * Z
-    return xp.sum(L, axis=1)
+    return backend.xp.sum(L, axis=1)
 
 
-def make_head(name, kind="multiclass", normalise_ovr=False, xp=np):
+def make_head(name, kind="multiclass", normalise_ovr=False, backend=NUMPY):
     """The head ``name`` ('softmax' or 'logistic') for a target of ``kind``.
 
     ``kind`` is 'binary', 'multiclass' or 'multilabel'; ``normalise_ovr``
-    makes a logistic head over a multiclass target normalise its rows; ``xp``
-    is the array namespace it computes in.
+    makes a logistic head over a multiclass target normalise its rows;
+    ``backend`` is the array backend it computes with.
     """
     if name == SoftmaxCrossEntropy.name:
-        return SoftmaxCrossEntropy(xp)
+        return SoftmaxCrossEntropy(backend)
     if name != SigmoidBinaryCrossEntropy.name:
         raise ValueError(f"unknown output head {name!r}")
     if kind == "multilabel":
-        return SigmoidBinaryCrossEntropy("labels", xp)
+        return SigmoidBinaryCrossEntropy("labels", backend)
     if kind == "binary":
-        return SigmoidBinaryCrossEntropy("binary", xp)
-    return SigmoidBinaryCrossEntropy("ovr" if normalise_ovr else "labels", xp)
+        return SigmoidBinaryCrossEntropy("binary", backend)
+    return SigmoidBinaryCrossEntropy("ovr" if normalise_ovr else "labels", backend)

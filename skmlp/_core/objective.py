@@ -20,33 +20,28 @@ class Objective:
 
     def value(self, X, Y, sample_weight=None):
         """The objective at the current weights (a prediction-mode forward pass)."""
-        B = batch_weight(X.shape[0], sample_weight, self.network.ops.xp)
+        B = batch_weight(X.shape[0], sample_weight, self.network.backend)
         loss = self.head.value(self.network.forward(X), Y, sample_weight, B)
         return float(loss + self.penalty.value(self.network.weights, B))
 
-    def value_and_grad(
-        self, X, Y, sample_weight=None, penalty_grad=True, weight_sums=None
-    ):
+    def value_and_grad(self, X, Y, sample_weight=None, penalty_grad=True):
         """The objective of a training batch, its gradient left in ``network.grads``.
 
         Forward (dropout on), the head's fused loss and dZ_L, backward, then
         the penalty's value and gradient (``penalty_grad=False``: its value
-        only, for an optimizer that adds the gradient itself; ``weight_sums``:
-        the value from the current weights' sums, as the fused update that
-        wrote them returned them). Returns (value, B); a batch whose sample
-        weights sum to zero has no objective: (0.0, 0.0), no gradient.
+        only, for an optimizer step that adds the gradient itself). Returns
+        (value, B); a batch whose sample weights sum to zero has no objective:
+        (0.0, 0.0), no gradient.
         """
-        B = batch_weight(X.shape[0], sample_weight, self.network.ops.xp)
+        network = self.network
+        B = batch_weight(X.shape[0], sample_weight, network.backend)
         if B <= 0:
             return 0.0, 0.0
-        network = self.network
         Z = network.forward(X, training=True)
-        # the head fills the output layer's intercept gradient with dZ_L
+        # the head fills the output layer's intercept gradient db_L with dZ_L
         db = network.layers[-1].db
-        loss, dZ = self.head.value_and_grad(Z, Y, sample_weight, B, db=db)
-        network.backward(dZ, output_bias_grad=False)
+        loss, dZ = self.head.value_and_grad(Z, Y, sample_weight, B, db)
+        network.backward(dZ)
         if penalty_grad:
             self.penalty.add_grad(network.weights, network.weight_grads, B)
-        if weight_sums is None:
-            return loss + self.penalty.value(network.weights, B), B
-        return loss + self.penalty.value_from_sums(weight_sums, B), B
+        return loss + self.penalty.value(network.weights, B), B

@@ -8,86 +8,53 @@ and restore it as plain arrays and numbers, so ``warm_start`` and repeated
 ``partial_fit`` continue where the last call stopped. Optimizers never print
 and never decide to stop: the training loop does.
 
-``step`` walks the flat vectors block by block and each rule's ``update``
-applies its formulas to one block, in place, through one reused scratch
-buffer: no temporary the size of the parameters is ever allocated, and the
-several passes of an update run over arrays that stay in the CPU's L2 cache.
+A rule's formulas are written once, in its ``update`` (for the element-wise
+operations of any backend; on NumPy each pass writes into one reused
+scratch buffer, block by block, so that the several passes of a step run
+over arrays that stay in the CPU's cache), and once more as a compiled loop
+(``_kernels``) that :class:`~skmlp._core.backends.NumbaBackend` calls through
+``kernel_step`` with the rule's scalars.
 """
 
 import math
 
-from . import _fused
-from ._array import ArrayOps
-
-# elements per block: the 4-5 arrays an update touches (2.5 MiB at most in
-# float64) stay in a 2 MiB L2 cache between passes; 3x faster than whole-array
-# passes for Adam on 270k float64 parameters, where each pass goes to memory
-BLOCK_SIZE = 32768
+from .backends import NUMPY
 
 
 class _Optimizer:
     _state_arrays = ()
 
-    def __init__(self, n_params, dtype, ops=None):
+    def __init__(self, n_params, dtype, backend=NUMPY):
         self.steps = 0  # optimizer steps taken so far: the schedule's s
-        self.ops = ops = ArrayOps() if ops is None else ops
-        # the fused one-pass kernel of the rule (the optional ``fast`` extra),
-        # for NumPy arrays; it also folds the penalty's gradient in
-        self.fused = ops.numpy and _fused.enabled()
-        if self.fused:
-            _fused.set_num_threads()  # as many threads as the BLAS may use
-        self._c = None  # the fused kernel's coefficients (_coefficients)
+        self.backend = backend
         for name in self._state_arrays:
-            setattr(self, name, ops.zeros(n_params, dtype))
-        # NumPy walks the vectors block by block through one scratch buffer;
-        # other array libraries update the whole vector, allocating as they go
-        block = BLOCK_SIZE if ops.numpy else max(n_params, 1)
-        self._buf = ops.empty(min(n_params, block), dtype) if ops.numpy else None
-        self._blocks = [
-            slice(start, min(start + block, n_params))
-            for start in range(0, n_params, block)
-        ]
+            setattr(self, name, backend.zeros(n_params, dtype))
+        self.blocks = backend.blocks(n_params)
+        self.scratch = backend.scratch(n_params, dtype)
 
     def step(self, params, grads, lr, penalty=None):
         """One update of ``params`` (in place) from ``grads`` with step size ``lr``.
 
-        ``penalty`` is None, or on the fused path the penalty's ``(bounds, l1,
-        l2)`` (``ElasticNet.ranges``), added to ``grads`` inside the one pass.
-        Returns None, or on the fused path the sums of the new weights'
-        squares and absolute values in each of the penalty's ranges, taken in
-        the same pass (``ElasticNet.value_from_sums``).
+        ``penalty`` is None or ``(penalty, B, n_weights)``: the penalty's
+        gradient on the first ``n_weights`` parameters is part of the step.
         """
         self.steps += 1
-        lr = self._step_size(lr)
-        if self.fused:
-            if penalty is None:
-                penalty = _fused.no_penalty(params.dtype)
-            return self._fused_update(params, grads, lr, penalty)
-        states = [getattr(self, name) for name in self._state_arrays]
-        for block in self._blocks:
-            buf = None if self._buf is None else self._buf[: block.stop - block.start]
-            self.update(
-                params[block], grads[block], lr, buf, *[s[block] for s in states]
-            )
-        return None
+        self.backend.update(self, params, grads, self._step_size(lr), penalty)
 
     def _step_size(self, lr):
         return lr
 
-    def _coefficients(self, dtype, lr):
-        """The fused kernel's scalars: the rule's constants (``_constants``),
-        then ``-lr``. One array per optimizer, in the parameters' dtype; each
-        step writes only its step size into the last place."""
-        if self._c is None or self._c.dtype != dtype:
-            self._c = _fused.coefficients(dtype, *self._constants(), 0.0)
-        self._c[-1] = -lr
-        return self._c
+    def state_arrays(self):
+        return [getattr(self, name) for name in self._state_arrays]
 
     def state(self):
         """The optimizer's state as plain values and arrays (copies)."""
         return {
             "steps": self.steps,
-            **{name: self.ops.copy(getattr(self, name)) for name in self._state_arrays},
+            **{
+                name: self.backend.copy(getattr(self, name))
+                for name in self._state_arrays
+            },
         }
 
     def load_state(self, state):
@@ -101,11 +68,11 @@ class _Optimizer:
             getattr(self, name)[...] = 0
 
 
-def _scaled_step(params, grads, lr, cache, epsilon, buf, ops):
+def _scaled_step(params, grads, lr, cache, epsilon, buf, backend):
     """params -= lr * g / (sqrt(cache) + epsilon)."""
-    buf = ops.sqrt(cache, buf)
+    buf = backend.sqrt(cache, buf)
     buf += epsilon
-    buf = ops.divide(grads, buf, buf)
+    buf = backend.divide(grads, buf, buf)
     buf *= -lr
     params += buf
 
@@ -126,29 +93,26 @@ class SGD(_Optimizer):
 
     _state_arrays = ("velocity",)
 
-    def __init__(self, n_params, dtype, momentum=0.9, nesterov=True, ops=None):
-        super().__init__(n_params, dtype, ops)
+    def __init__(self, n_params, dtype, momentum=0.9, nesterov=True, backend=NUMPY):
+        super().__init__(n_params, dtype, backend)
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
 
     def update(self, params, grads, lr, buf, v):
         mu = self.momentum
-        buf = self.ops.scaled(grads, -lr, buf)  # buf = -lr * g
+        buf = self.backend.scaled(grads, -lr, buf)  # buf = -lr * g
         v *= mu
         v += buf
         if self.nesterov:
             params += buf
-            buf = self.ops.scaled(v, mu, buf)
+            buf = self.backend.scaled(v, mu, buf)
             params += buf
         else:
             params += v
 
-    def _constants(self):
-        return (self.momentum,)
-
-    def _fused_update(self, params, grads, lr, penalty):
-        c = self._coefficients(params.dtype, lr)
-        return _fused.sgd(params, grads, self.velocity, c, *penalty, self.nesterov)
+    def kernel_step(self, kernels, params, grads, lr, penalty):
+        c = _in_dtype(params.dtype, self.momentum, -lr)
+        kernels.momentum(params, grads, self.velocity, c, penalty, self.nesterov)
 
 
 class Adagrad(_Optimizer):
@@ -165,22 +129,19 @@ class Adagrad(_Optimizer):
 
     _state_arrays = ("cache",)
 
-    def __init__(self, n_params, dtype, epsilon=1e-8, ops=None):
-        super().__init__(n_params, dtype, ops)
+    def __init__(self, n_params, dtype, epsilon=1e-8, backend=NUMPY):
+        super().__init__(n_params, dtype, backend)
         self.epsilon = float(epsilon)
 
     def update(self, params, grads, lr, buf, G):
-        buf = self.ops.squared(grads, buf)
+        buf = self.backend.squared(grads, buf)
         G += buf
-        _scaled_step(params, grads, lr, G, self.epsilon, buf, self.ops)
+        _scaled_step(params, grads, lr, G, self.epsilon, buf, self.backend)
 
-    def _constants(self):
+    def kernel_step(self, kernels, params, grads, lr, penalty):
         # RMSprop's kernel with rho = 1: G * 1 + (g * g) * 1 is G + g * g exactly
-        return (1.0, 1.0, self.epsilon)
-
-    def _fused_update(self, params, grads, lr, penalty):
-        c = self._coefficients(params.dtype, lr)
-        return _fused.rmsprop(params, grads, self.cache, c, *penalty)
+        c = _in_dtype(params.dtype, 1.0, 1.0, self.epsilon, -lr)
+        kernels.rmsprop(params, grads, self.cache, c, penalty)
 
 
 class RMSprop(_Optimizer):
@@ -197,24 +158,21 @@ class RMSprop(_Optimizer):
 
     _state_arrays = ("cache",)
 
-    def __init__(self, n_params, dtype, rho=0.9, epsilon=1e-8, ops=None):
-        super().__init__(n_params, dtype, ops)
+    def __init__(self, n_params, dtype, rho=0.9, epsilon=1e-8, backend=NUMPY):
+        super().__init__(n_params, dtype, backend)
         self.rho = float(rho)
         self.epsilon = float(epsilon)
 
     def update(self, params, grads, lr, buf, G):
-        buf = self.ops.squared(grads, buf)
+        buf = self.backend.squared(grads, buf)
         buf *= 1 - self.rho
         G *= self.rho
         G += buf
-        _scaled_step(params, grads, lr, G, self.epsilon, buf, self.ops)
+        _scaled_step(params, grads, lr, G, self.epsilon, buf, self.backend)
 
-    def _constants(self):
-        return (self.rho, 1 - self.rho, self.epsilon)
-
-    def _fused_update(self, params, grads, lr, penalty):
-        c = self._coefficients(params.dtype, lr)
-        return _fused.rmsprop(params, grads, self.cache, c, *penalty)
+    def kernel_step(self, kernels, params, grads, lr, penalty):
+        c = _in_dtype(params.dtype, self.rho, 1 - self.rho, self.epsilon, -lr)
+        kernels.rmsprop(params, grads, self.cache, c, penalty)
 
 
 class Adam(_Optimizer):
@@ -237,9 +195,9 @@ class Adam(_Optimizer):
     _state_arrays = ("m", "v")
 
     def __init__(
-        self, n_params, dtype, beta_1=0.9, beta_2=0.999, epsilon=1e-8, ops=None
+        self, n_params, dtype, beta_1=0.9, beta_2=0.999, epsilon=1e-8, backend=NUMPY
     ):
-        super().__init__(n_params, dtype, ops)
+        super().__init__(n_params, dtype, backend)
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
@@ -250,21 +208,18 @@ class Adam(_Optimizer):
 
     def update(self, params, grads, lr_t, buf, m, v):
         m *= self.beta_1
-        buf = self.ops.scaled(grads, 1 - self.beta_1, buf)
+        buf = self.backend.scaled(grads, 1 - self.beta_1, buf)
         m += buf
         v *= self.beta_2
-        buf = self.ops.squared(grads, buf)
+        buf = self.backend.squared(grads, buf)
         buf *= 1 - self.beta_2
         v += buf
-        _scaled_step(params, m, lr_t, v, self.epsilon, buf, self.ops)
+        _scaled_step(params, m, lr_t, v, self.epsilon, buf, self.backend)
 
-    def _constants(self):
+    def kernel_step(self, kernels, params, grads, lr_t, penalty):
         b1, b2 = self.beta_1, self.beta_2
-        return (b1, 1 - b1, b2, 1 - b2, self.epsilon)
-
-    def _fused_update(self, params, grads, lr_t, penalty):
-        c = self._coefficients(params.dtype, lr_t)
-        return _fused.adam(params, grads, self.m, self.v, c, *penalty)
+        c = _in_dtype(params.dtype, b1, 1 - b1, b2, 1 - b2, self.epsilon, -lr_t)
+        kernels.adam(params, grads, self.m, self.v, c, penalty)
 
 
 # solver name -> (update rule, {the rule's argument: the estimator parameter
@@ -278,12 +233,19 @@ OPTIMIZERS = {
 }
 
 
-def make_optimizer(solver, n_params, dtype, settings, ops=None):
+def make_optimizer(solver, n_params, dtype, settings, backend=NUMPY):
     """The optimizer of ``solver`` for ``n_params`` parameters.
 
     ``settings`` maps parameter names (the estimator's) to values; only those
-    the rule takes are read. ``ops`` gives the array namespace and device.
+    the rule takes are read. ``backend`` holds the arrays' library and device.
     """
     rule, arguments = OPTIMIZERS[solver]
     kwargs = {a: settings[p] for a, p in arguments.items()}
-    return rule(n_params, dtype, ops=ops, **kwargs)
+    return rule(n_params, dtype, backend=backend, **kwargs)
+
+
+def _in_dtype(dtype, *values):
+    # a compiled rule's scalars, each in the parameters' dtype, as NumPy casts
+    # a Python float before it meets an array of that dtype
+    cast = dtype.type
+    return tuple(cast(v) for v in values)

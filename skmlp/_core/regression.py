@@ -20,15 +20,17 @@ so that the loss curves, the stopping rule and L-BFGS agree with it:
   at P = Y (0 log 0 = 0).
 
 On NumPy the values are computed as MLPRegressor computes them (``np.average``
-and SciPy's ``xlogy``); other namespaces compute the same formulas with the
+and SciPy's ``xlogy``); other backends compute the same formulas with the
 array API. ``predict(Z)`` is the model's prediction from the output layer's
-pre-activation.
+pre-activation. A head computes with the array backend it is given, as the
+classification heads do.
 """
 
 import numpy as np
 from scipy.special import xlogy
 
-from .losses import _scale_rows, _sum_rows
+from .backends import NUMPY
+from .losses import _scale_rows
 
 
 def _weighted_means(L, sample_weight, B, xp):
@@ -47,15 +49,16 @@ class HalfSquaredError:
 
     name = "identity"
 
-    def __init__(self, xp=np):
-        self.xp = xp
+    def __init__(self, backend=NUMPY):
+        self.backend, self.xp = backend, backend.xp
 
-    def value_and_grad(self, Z, Y, sample_weight, B, db=None):
-        xp = self.xp
+    def value_and_grad(self, Z, Y, sample_weight, B, db):
+        """(loss, dZ), and db = the sum of dZ's rows (the output layer's)."""
         dZ = Z - Y
         loss = self._value(dZ, sample_weight, B)
-        dZ = _scale_rows(dZ, sample_weight, B, xp)
-        return loss, _sum_rows(dZ, db, xp)
+        dZ = _scale_rows(dZ, sample_weight, B)
+        self.backend.sum_rows_into(dZ, db)
+        return loss, dZ
 
     def value(self, Z, Y, sample_weight, B):
         return self._value(Z - Y, sample_weight, B)
@@ -75,19 +78,20 @@ class HalfPoissonDeviance:
 
     name = "exp"
 
-    def __init__(self, xp=np):
-        self.xp = xp
+    def __init__(self, backend=NUMPY):
+        self.backend, self.xp = backend, backend.xp
 
-    def value_and_grad(self, Z, Y, sample_weight, B, db=None):
-        xp = self.xp
-        P = xp.exp(Z)
+    def value_and_grad(self, Z, Y, sample_weight, B, db):
+        """(loss, dZ), and db = the sum of dZ's rows (the output layer's)."""
+        P = self.backend.exp(Z)
         loss = self._value(P, Y, sample_weight, B)
-        dZ = np.subtract(P, Y, out=P) if xp is np else P - Y
-        dZ = _scale_rows(dZ, sample_weight, B, xp)
-        return loss, _sum_rows(dZ, db, xp)
+        P -= Y  # dZ, in P's memory
+        dZ = _scale_rows(P, sample_weight, B)
+        self.backend.sum_rows_into(dZ, db)
+        return loss, dZ
 
     def value(self, Z, Y, sample_weight, B):
-        return self._value(self.xp.exp(Z), Y, sample_weight, B)
+        return self._value(self.backend.exp(Z), Y, sample_weight, B)
 
     # Y / P overflows, or is 0 / 0, only where P does: the loss is then not
     # finite, which the training loop detects
@@ -103,9 +107,7 @@ class HalfPoissonDeviance:
         return float(xp.sum(_weighted_means(L, sample_weight, B, xp)))
 
     def predict(self, Z):
-        if self.xp is np:
-            return np.exp(Z, out=Z)
-        return self.xp.exp(Z)
+        return self.backend.exp(Z, out=Z)
 
 
 # loss name -> output activation (MLPRegressor's out_activation_) -> head
@@ -113,8 +115,8 @@ OUTPUT_ACTIVATIONS = {"squared_error": "identity", "poisson": "exp"}
 _HEADS = {head.name: head for head in (HalfSquaredError, HalfPoissonDeviance)}
 
 
-def make_regression_head(out_activation, xp=np):
+def make_regression_head(out_activation, backend=NUMPY):
     """The regression head of output activation ``'identity'`` or ``'exp'``."""
     if out_activation not in _HEADS:
         raise ValueError(f"unknown regression output activation {out_activation!r}")
-    return _HEADS[out_activation](xp)
+    return _HEADS[out_activation](backend)

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from . import penalties
-from ._array import ArrayOps, rows
+from .backends import NUMPY, rows
 
 
 @dataclass
@@ -104,38 +103,38 @@ class Plateau:
         return self.count > self.patience
 
 
+def _no_pace(n_rows):
+    pass
+
+
 @dataclass
 class Stepper:
-    """The update rule, its learning-rate schedule and the stopping rule."""
+    """The update rule, its learning-rate schedule and the stopping rule.
+
+    ``pace(n_rows)`` is called before every step with the rows of its batch
+    (the estimator times the steps there to choose its threads).
+    """
 
     optimizer: object
     schedule: object
     plateau: Plateau
+    pace: object = _no_pace
 
 
-def train_step(objective, stepper, X, Y, sample_weight, weight_sums=None):
-    """One optimizer step on one minibatch; returns (loss, B, weight_sums), B =
-    sample-weight sum.
+def train_step(objective, stepper, X, Y, sample_weight):
+    """One optimizer step on one minibatch; returns (loss, B), B = sample-weight sum.
 
-    A batch whose weights sum to zero has nothing to learn from: no step. A
-    fused optimizer adds the penalty's gradient inside its update, and sums
-    the new weights there (``weight_sums``, None on the NumPy path): given to
-    the next step, they give its penalty's value without reading the weights.
+    A batch whose weights sum to zero has nothing to learn from: no step. The
+    penalty's gradient is added by the step itself (a compiled update folds
+    it into its one pass).
     """
     network, optimizer = objective.network, stepper.optimizer
-    fold = optimizer.fused
-    if not penalties.FUSED_VALUE:
-        weight_sums = None
-    loss, B = objective.value_and_grad(
-        X, Y, sample_weight, penalty_grad=not fold, weight_sums=weight_sums
-    )
+    loss, B = objective.value_and_grad(X, Y, sample_weight, penalty_grad=False)
     if B > 0 and math.isfinite(loss):  # losses are Python floats
-        penalty = None
-        if fold:
-            penalty = objective.penalty.ranges(network.n_weights, B, network.dtype)
+        penalty = (objective.penalty, B, network.n_weights)
         rate = stepper.schedule.rate(optimizer.steps)
-        weight_sums = optimizer.step(network.params, network.grads, rate, penalty)
-    return loss, B, weight_sums
+        optimizer.step(network.params, network.grads, rate, penalty)
+    return loss, B
 
 
 class _Batches:
@@ -145,20 +144,19 @@ class _Batches:
     array library); the rows are gathered on the data's device.
     """
 
-    def __init__(self, data, batch_size, shuffle, rng, ops=None):
-        ops = ArrayOps() if ops is None else ops
-        self.data, self.batch_size, self.ops = data, batch_size, ops
+    def __init__(self, data, batch_size, shuffle, rng, backend=NUMPY):
+        self.data, self.batch_size, self.backend = data, batch_size, backend
         self.shuffle, self.rng = shuffle, rng
         X = data.X
         n = X.shape[0]
         self.order = np.arange(n)
-        self._buffers = None
-        if shuffle and ops.numpy and not sp.issparse(X):
-            # reused buffers instead of fresh copies of X[idx] and Y[idx] per batch
-            size = min(batch_size, n)
-            self._buffers = [
-                np.empty((size, *a.shape[1:]), a.dtype) for a in (X, data.Y)
-            ]
+        # reused buffers instead of fresh copies of X[idx] and Y[idx] per batch
+        # (where the backend has them; sparse rows are gathered by SciPy)
+        size = min(batch_size, n)
+        self._buffers = [
+            None if sp.issparse(a) else backend.buffer((size, *a.shape[1:]), a.dtype)
+            for a in (X, data.Y)
+        ]
 
     def __iter__(self):
         X, Y, sw = self.data.X, self.data.Y, self.data.sample_weight
@@ -174,15 +172,11 @@ class _Batches:
             yield self._gather(X, Y, sw, self.order[start:stop])
 
     def _gather(self, X, Y, sw, idx):
-        if self._buffers is not None:  # NumPy, dense
-            (bX, bY), k, take = self._buffers, idx.size, self.ops.take_rows
-            wb = None if sw is None else sw[idx]
-            return take(X, idx, bX[:k]), take(Y, idx, bY[:k]), wb
-        if sp.issparse(X):
-            return X[idx], Y[idx], None if sw is None else sw[idx]
-        xp, idx = self.ops.xp, self.ops.asarray(idx)  # to the device, once
-        wb = None if sw is None else xp.take(sw, idx, axis=0)
-        return self.ops.take_rows(X, idx, None), xp.take(Y, idx, axis=0), wb
+        backend, k = self.backend, idx.shape[0]
+        idx = backend.indices(idx)  # to the device, once
+        bX, bY = (None if b is None else b[:k] for b in self._buffers)
+        wb = None if sw is None else backend.take_rows(sw, idx)
+        return backend.take_rows(X, idx, bX), backend.take_rows(Y, idx, bY), wb
 
 
 def run_epoch(objective, stepper, batches):
@@ -192,9 +186,9 @@ def run_epoch(objective, stepper, batches):
     weights); batches whose sample weights sum to zero are skipped.
     """
     total_loss, total_weight = 0.0, 0.0
-    weight_sums = None  # the first step reads its weights; later ones, not
     for Xb, Yb, wb in batches:
-        loss, B, weight_sums = train_step(objective, stepper, Xb, Yb, wb, weight_sums)
+        stepper.pace(Xb.shape[0])
+        loss, B = train_step(objective, stepper, Xb, Yb, wb)
         if not math.isfinite(loss):
             return np.nan
         total_loss += loss * B
@@ -211,11 +205,9 @@ class _Run:
         self.objective, self.stepper, self.settings = objective, stepper, settings
         self.hooks = hooks
         self.params = objective.network.params
-        self.ops = objective.network.ops
+        self.backend = objective.network.backend
         self.n_samples = data.X.shape[0]
-        self.snapshot = self.ops.copy(
-            self.params
-        )  # the weights at the last epoch's end
+        self.snapshot = self.backend.copy(self.params)  # at the last epoch's end
         self.best_params = None
 
     def epoch(self, number, batches, result):
@@ -224,7 +216,7 @@ class _Run:
         start = time.perf_counter()
         lr = stepper.schedule.rate(stepper.optimizer.steps)
         loss = run_epoch(self.objective, stepper, batches)
-        if not (np.isfinite(loss) and self.ops.all_finite(self.params)):
+        if not (np.isfinite(loss) and self.backend.all_finite(self.params)):
             self.params[...] = self.snapshot
             stepper.optimizer.reset()
             return None
@@ -236,7 +228,7 @@ class _Run:
         watch = self.settings.watch_validation
         watched = record.validation_score if watch else -record.loss
         if stepper.plateau.update(watched) and watch:
-            self.best_params = self.ops.copy(self.params)
+            self.best_params = self.backend.copy(self.params)
         stepper.schedule.end_epoch(result.samples_seen)
         record.seconds = time.perf_counter() - start
         return record
@@ -263,8 +255,8 @@ def run_stochastic(objective, stepper, data, settings, rng, hooks=None, seen=0):
     """
     hooks = EpochHooks() if hooks is None else hooks
     result = TrainingResult(samples_seen=seen)
-    ops = objective.network.ops
-    batches = _Batches(data, settings.batch_size, settings.shuffle, rng, ops)
+    backend = objective.network.backend
+    batches = _Batches(data, settings.batch_size, settings.shuffle, rng, backend)
     run = _Run(objective, stepper, data, settings, hooks)
     try:
         for number in range(1, settings.max_iter + 1):
@@ -298,7 +290,7 @@ def _keep_finite_weights(run, X_check, result):
     """
     network = run.objective.network
     for fallback in (run.snapshot, 0.0):
-        if network.ops.all_finite(network.forward(X_check)):
+        if network.backend.all_finite(network.forward(X_check)):
             return
         run.params[...] = fallback
         run.stepper.optimizer.reset()

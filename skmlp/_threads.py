@@ -1,0 +1,174 @@
+"""How many BLAS threads a fit uses: chosen by its work and by what it observes.
+
+The BLAS (OpenBLAS, MKL ...) splits every matrix product over all the threads
+it may use. For the small products of a small network that split costs more
+than it saves, and on a machine where other processes are busy it costs far
+more: each product waits for a thread the scheduler has given to someone
+else. So a fit
+
+- runs a step too small to share (:data:`SMALL_STEP_FLOPS`, or under
+  :data:`_MIN_PROBED_STEP` seconds on one thread) on one thread;
+- otherwise times its own steps: a few with one thread, a few with the
+  caller's thread count, alternately, and keeps the faster on average; it
+  probes again when the time of a step drifts (other processes come and go);
+- only ever lowers the limits in force (``threadpoolctl.threadpool_limits``,
+  ``OMP_NUM_THREADS`` ...), never raises them, and restores them when the fit
+  ends, also on an exception or a KeyboardInterrupt.
+
+Prediction of more than one row and less than :data:`SMALL_STEP_FLOPS` of
+work runs on one thread too. ``skmlp.config_context(choose_threads=False)``
+turns all of it off.
+
+The thread count changes a model only where the BLAS sums a product's
+reduction in an order that depends on its threads: OpenBLAS does for
+reductions longer than its blocks (784 input features, or a few hundred rows
+per batch in a weight gradient), where models then differ in the last bits
+(the tests bound it). Where that matters, fix the threads.
+"""
+
+import contextlib
+import functools
+import time
+
+from ._config import _config
+
+# Floating-point operations of one training step (products only) below which
+# it runs on one thread without probing: splitting a product this small over
+# two threads never paid on the 2-core benchmark machine, idle or busy.
+SMALL_STEP_FLOPS = 2e6
+
+# Steps timed per candidate in each round of a probe, and rounds per probe.
+_PROBE_STEPS, _PROBE_ROUNDS = 3, 2
+# A step more than this factor away from the probe's time starts a new probe,
+# at most every _MIN_STEPS_BETWEEN_PROBES steps.
+_DRIFT = 1.3
+_MIN_STEPS_BETWEEN_PROBES = 100
+# A step with more threads this many times slower than one thread's mean
+# ends the probe.
+_GIVE_UP = 2.0
+# Steps shorter than this on one thread are not probed with more: sharing
+# could save at most half of it, and on a busy machine a single step with
+# more threads can lose a scheduler time slice (milliseconds) waiting for one.
+_MIN_PROBED_STEP = 2e-3
+
+
+@functools.cache
+def _blas():
+    # the BLAS libraries loaded by NumPy and SciPy (looked up once: a scan of
+    # the process's libraries takes milliseconds)
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController().select(user_api="blas").lib_controllers
+
+
+def prediction_threads(layer_sizes, n_rows):
+    """A context for predicting ``n_rows``: one thread where the work is small.
+
+    One row needs nothing (the BLAS runs a single row on one thread itself),
+    nor does work large enough to share.
+    """
+    flops = step_flops(layer_sizes, n_rows) / 3  # the forward pass alone
+    if n_rows <= 1 or flops >= SMALL_STEP_FLOPS or not _config()["choose_threads"]:
+        return contextlib.nullcontext()
+    return ThreadChooser(flops, probe=False)
+
+
+def step_flops(layer_sizes, n_rows):
+    """Floating-point operations of the products of one training step."""
+    weights = sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+    return 6.0 * n_rows * weights  # forward, dW and dA: 2 flops per weight and row
+
+
+class ThreadChooser:
+    """Chooses the BLAS threads of a fit; call it before every step.
+
+    ``with ThreadChooser(flops):`` sets the limits for the fit and restores
+    the caller's on exit. Calling the chooser with the number of rows of the
+    next step records the time of the step before it and, while probing,
+    switches between the candidates: one thread first (the safe choice on a
+    busy machine), then the caller's count, alternately. A step with more
+    threads that takes :data:`_GIVE_UP` times one thread's ends the probe at
+    once: on a busy machine a few such steps would cost more than a short fit.
+    """
+
+    def __init__(self, flops, probe=True):
+        self._libraries = _blas() if _config()["choose_threads"] else []
+        self._caller = [lib.num_threads for lib in self._libraries]
+        most = min(self._caller, default=1)
+        share = probe and most > 1 and flops >= SMALL_STEP_FLOPS
+        self.candidates = [1, most] if share else [1]
+        self.threads = 1
+        self._probe, self._times = None, {}
+        self._last = self._expected = None
+        self._rows = 0
+        self._since_probe, self._warming = 0, False
+
+    def __enter__(self):
+        if len(self.candidates) > 1:
+            self._start_probe()
+            self._warming = True  # the first step pays for first touches: not timed
+        self._set(self.threads)
+        return self
+
+    def __exit__(self, *exc):
+        for lib, n in zip(self._libraries, self._caller):
+            lib.set_num_threads(n)
+        return False
+
+    def _set(self, n):
+        for lib, caller in zip(self._libraries, self._caller):
+            lib.set_num_threads(min(n, caller))  # lower only
+        self.threads = n
+
+    def _start_probe(self):
+        rounds = [n for _ in range(_PROBE_ROUNDS) for n in self.candidates]
+        self._probe = [n for n in rounds for _ in range(_PROBE_STEPS)]
+        self._times = {n: [] for n in self.candidates}
+        self._since_probe = 0
+
+    def __call__(self, n_rows):
+        now = time.perf_counter()
+        if self._last is not None and len(self.candidates) > 1:
+            self._record(now - self._last, self._rows)
+        self._rows = n_rows
+        self._last = time.perf_counter()
+
+    def _record(self, seconds, rows):
+        seconds_per_row = seconds / max(rows, 1)
+        if self._probe is None:
+            self._watch(seconds_per_row)
+            return
+        if not self._warming:
+            self._times[self.threads].append(seconds_per_row)
+        self._warming = False
+        one = self._times[1]
+        if self.threads == 1 and len(one) == _PROBE_STEPS:
+            if _mean(one) * rows < _MIN_PROBED_STEP:
+                self._probe = []  # too short to share: one thread it is
+        if self.threads > 1 and one and seconds_per_row > _GIVE_UP * _mean(one):
+            self._probe = []  # more threads are far slower: no more of them
+        if self._probe:
+            self._set(self._probe.pop(0))
+        else:
+            self._choose()
+
+    def _watch(self, seconds_per_row):
+        self._since_probe += 1
+        expected = self._expected
+        drifted = not expected / _DRIFT < seconds_per_row < expected * _DRIFT
+        if drifted and self._since_probe >= _MIN_STEPS_BETWEEN_PROBES:
+            self._start_probe()
+            self._set(self._probe.pop(0))
+
+    def _choose(self):
+        # the mean, not the median: on a busy machine the cost of a thread
+        # count is in its slow steps (a product waiting for a thread the
+        # scheduler gave away), which a median would ignore
+        means = {n: _mean(t) for n, t in self._times.items() if t}
+        best = min(means, key=means.get)
+        self._probe, self._expected = None, means[best]
+        self._set(best)
+
+
+def _mean(values):
+    return sum(values) / len(values)

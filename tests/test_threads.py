@@ -1,0 +1,257 @@
+"""Threads chosen by the work: the same model whatever the count, limits only lowered.
+
+A fit chooses its BLAS threads (``skmlp._threads``): one thread for a step
+too small to share, else the faster of the caller's count and one thread,
+timed on its own steps. None of it may change a model, raise a limit the
+caller set, or leave a limit changed after the fit.
+"""
+
+import threading
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from skmlp import ScratchLogisticNet, ScratchMLPClassifier
+from skmlp._threads import SMALL_STEP_FLOPS, ThreadChooser, _blas, step_flops
+
+# the architectures, dtypes, batch sizes and feature counts of the benchmarks'
+# training rows (benchmarks/mlpbench/rows.py), on fewer rows
+BENCHMARK_CONFIGURATIONS = {
+    "adam-256x256-f64": dict(hidden_layer_sizes=(256, 256), dtype=np.float64),
+    "adam-256x256-f32": dict(hidden_layer_sizes=(256, 256), dtype=np.float32),
+    "adam-1024x1024-f32": dict(
+        hidden_layer_sizes=(1024, 1024), dtype=np.float32, batch_size=512
+    ),
+    "adam-64-f64": dict(hidden_layer_sizes=(64,), dtype=np.float64),
+    "dropout-256x256-f32": dict(
+        hidden_layer_sizes=(256, 256), dtype=np.float32, dropout=0.2
+    ),
+    "adam-64-digits": dict(hidden_layer_sizes=(64,), n_features=64),
+    "lbfgs-digits": dict(
+        hidden_layer_sizes=(64,), solver="lbfgs", max_iter=20, n_features=64
+    ),
+}
+
+# OpenBLAS sums a product's reduction in blocks; where the reduction is
+# longer than a block (256 here) the blocks depend on the thread count, and
+# so do the last bits of the result. Those configurations give models within
+# rounding of each other, the others the same bits.
+BLAS_BLOCK = 256
+RTOL = {np.float64: 1e-9, np.float32: 1e-3}
+
+
+def _reductions(params, n_rows):
+    """The reduction lengths of a step's products: inputs, widths and batch rows."""
+    sizes = [params.get("n_features", 784), *params["hidden_layer_sizes"]]
+    batch = n_rows if params.get("solver") == "lbfgs" else params.get("batch_size", 200)
+    return [*sizes, min(batch, n_rows)]
+
+
+def _blas_threads():
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def _data(dtype=np.float64, n=1200, d=100):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, d)).astype(dtype)
+    y = (X[:, :3] @ [1.0, -2.0, 0.5] > 0).astype(int) + (X[:, 3] > 1)
+    return X, y
+
+
+def _fit(params, X, y):
+    params = {"max_iter": 2, "random_state": 0, **params}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ScratchMLPClassifier(**params).fit(X, y)
+
+
+@pytest.mark.skipif(len(set(_blas_threads())) == 0, reason="no BLAS library found")
+@pytest.mark.parametrize("name", list(BENCHMARK_CONFIGURATIONS))
+def test_one_thread_and_all_threads_train_the_same_model(name):
+    params = dict(BENCHMARK_CONFIGURATIONS[name])
+    dtype = params.pop("dtype", np.float64)
+    X, y = _data(dtype, n=1200, d=params.pop("n_features", 784))
+    exact = max(_reductions({**params, "n_features": X.shape[1]}, len(X))) <= BLAS_BLOCK
+    with threadpool_limits(1):
+        one = _fit(params, X, y)
+    with threadpool_limits(max(2, *_blas_threads())):
+        every = _fit(params, X, y)
+    chosen = _fit(params, X, y)  # the defaults: the fit's own choice
+    for model in (every, chosen):
+        for a, b in zip(one.coefs_ + one.intercepts_, model.coefs_ + model.intercepts_):
+            if exact:
+                assert_array_equal(a, b)
+            else:
+                assert_allclose(a, b, rtol=RTOL[dtype], atol=RTOL[dtype] * 1e-3)
+
+
+def test_limits_are_restored_after_fit_and_after_an_exception(monkeypatch):
+    X, y = _data()
+    before = _blas_threads()
+    _fit({"hidden_layer_sizes": (256,)}, X, y)
+    assert _blas_threads() == before
+
+    from skmlp._core import training
+
+    def interrupted(*args, **kwargs):
+        raise RuntimeError("in the middle of an epoch")
+
+    monkeypatch.setattr(training, "run_epoch", interrupted)
+    with pytest.raises(RuntimeError, match="middle of an epoch"):
+        _fit({"hidden_layer_sizes": (256,)}, X, y)
+    assert _blas_threads() == before
+
+
+def test_a_limit_set_by_the_caller_is_never_raised(monkeypatch):
+    seen = []
+    for lib in _blas():
+        original = lib.set_num_threads
+
+        def spy(n, original=original):
+            seen.append(n)
+            return original(n)
+
+        monkeypatch.setattr(lib, "set_num_threads", spy)
+    X, y = _data()
+    with threadpool_limits(1):
+        _fit({"hidden_layer_sizes": (256, 256)}, X, y)
+        assert set(_blas_threads()) == {1}
+    assert seen and set(seen) == {1}
+
+
+def test_small_steps_run_on_one_thread_without_probing():
+    small = step_flops([64, 16, 10], 200)
+    assert small < SMALL_STEP_FLOPS
+    with threadpool_limits(2):
+        chooser = ThreadChooser(small)
+        assert chooser.candidates == [1]
+        with chooser:
+            assert set(_blas_threads()) == {1}
+            for _ in range(50):
+                chooser(200)
+            assert chooser.threads == 1
+        assert set(_blas_threads()) == {2}
+
+
+def _feed(chooser, seconds_of, scale=10.0):
+    """Drive the chooser with step times ``scale * seconds_of(threads)``
+    (long enough steps to be worth probing, unless ``scale`` is small)."""
+    clock = [0.0]
+    import skmlp._threads as threads_module
+
+    def fake_clock():
+        return clock[0]
+
+    original = threads_module.time.perf_counter
+    threads_module.time.perf_counter = fake_clock
+    try:
+        for _ in range(40):
+            chooser(100)
+            clock[0] += scale * seconds_of(chooser.threads)
+    finally:
+        threads_module.time.perf_counter = original
+
+
+@pytest.mark.parametrize("faster", [1, 2])
+def test_the_probe_keeps_the_faster_count(faster):
+    with threadpool_limits(2):
+        with ThreadChooser(SMALL_STEP_FLOPS * 10) as chooser:
+            assert chooser.candidates == [1, 2]
+            _feed(chooser, lambda n: 1e-3 if n == faster else 3e-3)
+            assert chooser.threads == faster
+            assert set(_blas_threads()) == {faster}
+
+
+def test_the_mean_decides_not_the_median():
+    # two threads: usually as fast, but every third step waits 10x as long
+    # (a product waiting for a thread the scheduler gave away)
+    steps = {"n": 0}
+
+    def seconds(n):
+        steps["n"] += 1
+        if n == 1:
+            return 1.2e-3
+        return 1e-2 if steps["n"] % 3 == 0 else 1e-3
+
+    with threadpool_limits(2):
+        with ThreadChooser(SMALL_STEP_FLOPS * 10) as chooser:
+            _feed(chooser, seconds)
+            assert chooser.threads == 1
+
+
+def test_a_drift_starts_a_new_probe():
+    state = {"busy": False}
+
+    def seconds(n):  # two threads win until the machine gets busy
+        if state["busy"]:
+            return 1e-3 if n == 1 else 5e-3
+        return 2e-3 if n == 1 else 1e-3
+
+    with threadpool_limits(2):
+        with ThreadChooser(SMALL_STEP_FLOPS * 10) as chooser:
+            _feed(chooser, seconds)
+            assert chooser.threads == 2
+            state["busy"] = True
+            for _ in range(6):  # past the minimum number of steps between probes
+                _feed(chooser, seconds)
+            assert chooser.threads == 1
+
+
+def test_two_fits_in_two_threads_under_different_limits_match_their_fits_alone():
+    X, y = _data(n=1500, d=200)
+    params = {"hidden_layer_sizes": (512, 256), "max_iter": 2}
+    alone = [_fit(params, X, y), _fit({**params, "random_state": 1}, X, y)]
+    barrier = threading.Barrier(2)
+
+    def fit_under(limit, seed):
+        barrier.wait()
+        with threadpool_limits(limit):
+            return _fit({**params, "random_state": seed}, X, y)
+
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(fit_under, 1, 0), pool.submit(fit_under, 2, 1)]
+        together = [f.result() for f in futures]
+    for a, b in zip(alone, together):
+        for u, v in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+            assert_array_equal(u, v)
+
+
+def test_lbfgs_restores_the_limits_too():
+    X, y = _data()
+    before = _blas_threads()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ScratchLogisticNet(max_iter=5).fit(X, y)
+    assert _blas_threads() == before
+
+
+def test_a_far_slower_step_with_more_threads_ends_the_probe_at_once():
+    # a busy machine: one step with two threads costs five of one thread;
+    # a short fit must not pay for a whole probe of them
+    with_two = []
+
+    def seconds(n):
+        if n == 2:
+            with_two.append(1)
+            return 5e-3
+        return 1e-3
+
+    with threadpool_limits(2):
+        with ThreadChooser(SMALL_STEP_FLOPS * 10) as chooser:
+            _feed(chooser, seconds)
+            assert chooser.threads == 1
+    assert len(with_two) == 1
+
+
+def test_short_steps_are_not_probed_with_more_threads():
+    # a step of 1 ms on one thread: sharing could save half a millisecond,
+    # and a busy machine could make a shared step lose a time slice
+    with threadpool_limits(2):
+        with ThreadChooser(SMALL_STEP_FLOPS * 10) as chooser:
+            _feed(chooser, lambda n: 1e-3 if n == 1 else 0.5e-3, scale=1.0)
+            assert chooser.threads == 1
+            assert chooser._times[2] == []

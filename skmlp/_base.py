@@ -22,7 +22,6 @@ from sklearn.utils import check_random_state, column_or_1d, gen_batches
 from sklearn.utils._array_api import check_same_namespace
 from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _arrays, _checks, _classes, _docstrings, _solvers, _targets, _validation
@@ -187,6 +186,7 @@ class _BaseNet(CallbackSupportMixin, BaseEstimator):
 
     def _validate_training_data(self, X, y, first_pass):
         """(backend, X, y): X validated in its namespace, y following it."""
+        _checks.check_X_y(X, y)  # messages that name X or y
         backend = _arrays.input_backend(X)
         y = _arrays.follow(backend, y)
         X, y = validate_data(
@@ -310,7 +310,7 @@ class _BaseNet(CallbackSupportMixin, BaseEstimator):
             sample_weight_val=sample_weight_val,
         )
 
-    @available_if(_stochastic)
+    @_checks.available_if(_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Update the model with one epoch over the given data.

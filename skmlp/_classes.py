@@ -79,11 +79,13 @@ def set_classes(est, y, kind, call, classes):
             )
     if est.warm_start and not incremental and kind != "multilabel":
         if not np.array_equal(np.unique(y), est.classes_):
-            # MLPClassifier's wording, which users' code may match
+            # MLPClassifier's message to the character (NumPy's printing of
+            # the classes included), which users' code and scikit-learn's
+            # own tests match
             raise ValueError(
                 "warm_start can only be used where `y` has the same classes as "
-                f"in the previous call to fit. Previously got {_plain(est.classes_)}, "
-                f"`y` has {_plain(np.unique(y))}"
+                f"in the previous call to fit. Previously got {est.classes_}, "
+                f"`y` has {np.unique(y)}"
             )
     _targets.check_labels_known(
         y, est.classes_, kind, "partial_fit" if incremental else "fit"

@@ -220,11 +220,6 @@ PENDING = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="validate_data in _base._validate_training_data speaks first; "
-    "passes once it calls _checks.check_X_y(X, y) before it",
-)
 @pytest.mark.parametrize("argument, bad", PENDING)
 @pytest.mark.parametrize("Est", [ScratchMLPClassifier, ScratchLogisticNet])
 def test_a_bad_training_array_names_its_argument(Est, argument, bad):
@@ -244,11 +239,6 @@ def test_a_bad_training_array_names_its_argument(Est, argument, bad):
     assert _names(str(info.value), argument), str(info.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sklearn's available_if replaces the reason by 'has no attribute'; "
-    "passes once _base decorates partial_fit with _checks.available_if",
-)
 @pytest.mark.parametrize("Est", [ScratchMLPClassifier, ScratchLogisticNet])
 def test_partial_fit_of_lbfgs_says_which_solvers_have_it(Est):
     with pytest.raises(AttributeError, match=r"'sgd', 'adam', 'adagrad', 'rmsprop'"):

@@ -152,7 +152,10 @@ def test_tuning_threads():
     printed, pasted = run_tuning_example("Threads on small or shared machines")
     # timings depend on the machine and its load: the example runs and
     # prints two positive times, in the pasted form
-    pattern = r"BLAS's default threads: (\d+\.\d{3}) s; one thread: (\d+\.\d{3}) s"
+    pattern = (
+        r"skmlp's choice: (\d+\.\d{3}) s; every BLAS thread: (\d+\.\d{3}) s; "
+        r"one thread: (\d+\.\d{3}) s"
+    )
     for line in (printed, pasted):
         assert len(line) == 1
         assert all(float(t) > 0 for t in re.fullmatch(pattern, line[0]).groups())

@@ -59,13 +59,14 @@ def _pen_grad(g, x, a1, a2):
 
 
 @_jit(inline="always")
-def _check_update(p, arrays, pen):
-    # the vectors' lengths and the penalty's ranges, increasing within [0, n]
-    # with one l1 and one l2 each
+def _check_update(p, lengths, pen):
+    # the vectors' lengths (grads' and the states', as a tuple of ints: a
+    # tuple of arrays of different layouts could not be iterated) and the
+    # penalty's ranges, increasing within [0, n] with one l1 and one l2 each
     bounds, l1, l2 = pen
     n, k = p.shape[0], bounds.shape[0] - 1
-    for a in arrays:
-        if a.shape[0] != n:
+    for length in lengths:
+        if length != n:
             raise ValueError("update: grads and the states must match params")
     if k < 0 or l1.shape[0] != k or l2.shape[0] != k:
         raise ValueError("update: bounds needs one value more than l1 and l2")
@@ -103,7 +104,7 @@ def adam(p, g, m, v, c, pen):
     m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g g;
     p += (m / (sqrt(v) + eps)) * (-lr_t)."""
     b1, omb1, b2, omb2, eps, nlr = c
-    _check_update(p, (g, m, v), pen)
+    _check_update(p, (g.shape[0], m.shape[0], v.shape[0]), pen)
     for start, stop, a1, a2 in _segments(p.shape[0], pen, eps - eps):
         ps, gs, ms, vs = p[start:stop], g[start:stop], m[start:stop], v[start:stop]
         for q in range(ps.shape[0]):
@@ -121,7 +122,7 @@ def momentum(p, g, vel, c, pen, nesterov):
     """SGD with momentum, c = (mu, -lr): v = mu v - lr g; p += v, or with
     Nesterov's, p += -lr g, then p += mu v (the NumPy rule's order)."""
     mu, nlr = c
-    _check_update(p, (g, vel), pen)
+    _check_update(p, (g.shape[0], vel.shape[0]), pen)
     for start, stop, a1, a2 in _segments(p.shape[0], pen, mu - mu):
         ps, gs, vs = p[start:stop], g[start:stop], vel[start:stop]
         for q in range(ps.shape[0]):
@@ -141,7 +142,7 @@ def rmsprop(p, g, cache, c, pen):
     is G + g * g exactly.
     """
     rho, omrho, eps, nlr = c
-    _check_update(p, (g, cache), pen)
+    _check_update(p, (g.shape[0], cache.shape[0]), pen)
     for start, stop, a1, a2 in _segments(p.shape[0], pen, eps - eps):
         ps, gs, Gs = p[start:stop], g[start:stop], cache[start:stop]
         for q in range(ps.shape[0]):

@@ -78,7 +78,7 @@ class ArrayBackend:
 
     def to_host(self, a):
         """A NumPy float64 copy of ``a`` (SciPy's L-BFGS works on the host)."""
-        return np.asarray(self._to_numpy(a), dtype=np.float64)
+        return np.array(self._to_numpy(a), dtype=np.float64, copy=True)
 
     def all_finite(self, a):
         return bool(self.xp.all(self.xp.isfinite(a)))
@@ -117,7 +117,9 @@ class ArrayBackend:
     # -- element-wise functions -------------------------------------------------
 
     def expit(self, Z, out=None):
-        return 1.0 / (1.0 + self.xp.exp(-Z))
+        # exp of -|z| only: it never overflows, for logits of any size
+        E = self.xp.exp(-self.xp.abs(Z))
+        return self.xp.where(Z >= 0, 1.0 / (1.0 + E), E / (1.0 + E))
 
     def tanh(self, Z, out=None):
         return self.xp.tanh(Z)

@@ -10,8 +10,8 @@ A test that asks for ``backend`` runs once per backend of the core
 - ``array-api``: :class:`ArrayBackend` over scikit-learn's vendored
   ``array_api_compat.numpy``, the array-API wrapper of NumPy: its arrays are
   still ``np.ndarray`` (the tests need no conversion), but every operation
-  takes the generic formulas (new arrays, no ``out=``, the logistic function
-  as ``1 / (1 + exp(-z))``, float masks).
+  takes the generic formulas (new arrays, no ``out=``, its own logistic
+  function instead of SciPy's ``expit``, float masks).
 
 The backend is given to the pieces under test as their constructors take it;
 no test patches module state to choose a path. The fixture is session-scoped

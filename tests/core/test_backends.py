@@ -44,17 +44,7 @@ def test_target_dtype(backend):
 
 
 @dtypes
-def test_to_host_is_a_float64_copy(backend, dtype, request):
-    if not numpy_arithmetic(backend) and dtype == np.float64:
-        # a real defect, reported: np.asarray(to_numpy(a), float64) copies
-        # nothing when a already is float64 host memory (NumPy-backed
-        # namespaces, array-api-strict, PyTorch on the CPU)
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="ArrayBackend.to_host returns a view of float64 arrays",
-            )
-        )
+def test_to_host_is_a_float64_copy(backend, dtype):
     a = backend.asarray(np.arange(4.0), dtype=dtype)
     host = backend.to_host(a)
     assert isinstance(host, np.ndarray) and host.dtype == np.float64

@@ -1,4 +1,4 @@
-"""The estimator plumbing shared by ScratchMLPClassifier and ScratchLogisticNet.
+"""The estimator plumbing shared by the classifiers and ScratchMLPRegressor.
 
 ``fit``: constraints -> ``_checks`` -> ``validate_data`` -> ``_placement``
 (the backend of X, chosen once) -> ``_targets`` -> :class:`Objective`
@@ -53,7 +53,7 @@ from ._threads import prediction_threads
 def _stochastic(est):
     """True where ``partial_fit`` exists; else an AttributeError saying why."""
     name = type(est).__name__
-    if est.class_weight == "balanced":
+    if getattr(est, "class_weight", None) == "balanced":
         raise AttributeError(
             f"{name}.partial_fit is not available with class_weight='balanced': "
             "one chunk of data does not show the class frequencies; pass a dict "
@@ -72,8 +72,13 @@ def _stochastic(est):
 
 # The mixins come before BaseEstimator so that the MRO sees their tags and
 # methods first (scikit-learn's convention for estimator classes).
-class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
-    """Base class of the two estimators; not for direct use."""
+class _BaseNet(CallbackSupportMixin, BaseEstimator):
+    """Training and the network's outputs, for any head; not for direct use.
+
+    A subclass supplies the target hooks: ``_fit_targets`` (check, and set or
+    match, the targets of a fit), ``_data``, ``_output_head`` (the head; sets
+    ``out_activation_``) and the validation-set hooks of ``_validation``.
+    """
 
     _parameter_constraints = {
         "hidden_layer_sizes": [
@@ -151,9 +156,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         )
         backend, X, y = self._validate_training_data(X, y, first_pass)
         y_host = _placement.host(y)  # labels are worked out on the host
-        kind = _targets.target_kind(y_host)
-        _checks.check_class_weight(self, kind)
-        _classes.set_classes(self, y_host, kind, (first_pass, incremental), classes)
+        self._fit_targets(y_host, first_pass, incremental, classes)
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
         data = self._data(backend, X, y_host, sample_weight)
         random_state = check_random_state(self.random_state)
@@ -218,9 +221,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         network = Network(layer_sizes, self.activation, rates, X.dtype, backend=backend)
         self.n_outputs_ = n_outputs
         self.n_layers_ = len(layer_sizes)
-        name = self._head_name(self._kind, len(self.classes_))
-        self.out_activation_ = name
-        head = make_head(name, self._target_kind(), self._normalise_ovr, backend)
+        head = self._output_head(backend)
         sizes = [W.shape[0] * W.shape[1] for W in network.coefs]
         penalty = ElasticNet(alpha, self.l1_ratio, sizes, backend=backend)
         return Objective(network, head, penalty)
@@ -251,7 +252,7 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
         # vector (no copy at the end of fit; each pickles as its own data)
         self.coefs_, self.intercepts_ = list(network.coefs), list(network.intercepts)
         # classes_ lives with the weights where its labels can (numbers)
-        if self.classes_.dtype.kind in "iufb":
+        if hasattr(self, "classes_") and self.classes_.dtype.kind in "iufb":
             self.classes_ = _placement.on_device(network.backend, self.classes_)
         call.tasks.end_fit()
         return self
@@ -377,6 +378,10 @@ class _BaseScratchNet(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
             for rows in gen_batches(n, chunk):
                 Z[rows, ...] = forward(_rows(X, rows), *layers)
         return Z
+
+
+class _BaseScratchNet(_classes.ClassifierTargets, ClassifierMixin, _BaseNet):
+    """Base class of the two classifiers (target hooks: ClassifierTargets)."""
 
     def _head(self):
         kind = self._target_kind()

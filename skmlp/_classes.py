@@ -1,5 +1,8 @@
 """classes_ and the kind of target: set on a first fit, checked on the next ones.
 
+:class:`ClassifierTargets` gives the classifiers the target hooks of the
+shared estimator base (``_base._BaseNet``).
+
 On a first fit ``classes_`` comes from y (or from ``partial_fit``'s
 ``classes``); a later ``partial_fit`` or ``warm_start`` fit must bring the
 same classes, with MLPClassifier's messages where the condition is the same.
@@ -9,7 +12,48 @@ labels to the device at the end.
 
 import numpy as np
 
-from . import _placement, _targets
+from . import _checks, _placement, _targets
+from ._core.losses import make_head
+
+
+class ClassifierTargets:
+    """The target hooks of ``_base._BaseNet`` for the classifiers: class labels."""
+
+    def _fit_targets(self, y, first_pass, incremental, classes):
+        """Set (first fit) or check ``classes_`` and the kind of target from ``y``."""
+        kind = _targets.target_kind(y)
+        _checks.check_class_weight(self, kind)
+        set_classes(self, y, kind, (first_pass, incremental), classes)
+
+    def _output_head(self, backend):
+        """The head of the fitted classes; sets ``out_activation_``."""
+        self.out_activation_ = self._head_name(self._kind, len(self.classes_))
+        kind, ovr = self._target_kind(), self._normalise_ovr
+        return make_head(self.out_activation_, kind, ovr, backend)
+
+    def _stratify(self, data):
+        """What the early-stopping split is stratified on: the rows of the
+        boolean target, as MLPClassifier (None, not stratified, for multilabel)."""
+        return _placement.host(data.Y) if self._kind != "multilabel" else None
+
+    def _validation_targets(self, y_val, dtype, backend):
+        """(y_val, Y_val): the host labels checked against ``classes_``, and
+        encoded in the backend's target dtype for a network in ``dtype``."""
+        _targets.target_kind(y_val, "y_val")
+        kind = "multilabel" if self._kind == "multilabel" else "multiclass"
+        _targets.check_labels_known(y_val, self.classes_, kind, "fit", name="y_val")
+        Y_val = _targets.encode(y_val, self.classes_, kind, backend.target_dtype(dtype))
+        return y_val, Y_val
+
+    def _validation_score(self, Z, validation):
+        """MLPClassifier's early-stopping score: accuracy (subset accuracy for
+        multilabel), on the host, where the labels live while fitting."""
+        labels = _targets.decode(_placement.host(Z), self.classes_, self._kind)
+        hits = labels == validation.y
+        if hits.ndim == 2:
+            hits = hits.all(axis=1)
+        w = validation.sample_weight
+        return float(np.average(hits, weights=_placement.host(w)))
 
 
 def set_classes(est, y, kind, call, classes):

@@ -1,8 +1,11 @@
 """The validation set of the stochastic solvers: given (X_val) or split off.
 
 It feeds early stopping, ``validation_scores_`` and
-``validation_loss_curve_``. The score watched is accuracy (MLPClassifier's
-rule), ``'loss'`` (minus the validation loss) or any scikit-learn scorer.
+``validation_loss_curve_``. The score watched is the estimator's own rule
+(``_validation_score``: accuracy for the classifiers, R^2 for the regressor,
+as scikit-learn's MLPs), ``'loss'`` (minus the validation loss) or any
+scikit-learn scorer. The estimator's hooks ``_stratify`` and
+``_validation_targets`` say how to split and how to encode ``y_val``.
 """
 
 import numpy as np
@@ -11,7 +14,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_array, column_or_1d
 from sklearn.utils.validation import validate_data
 
-from . import _checks, _placement, _targets
+from . import _checks, _placement
 from ._core.losses import batch_weight
 from ._core.training import DataSet
 from ._sample_weights import check_weights
@@ -36,10 +39,10 @@ def split(est, data, given, random_state, backend):
         return data, _given(est, backend, data.X.dtype, *given)
     if not est.early_stopping:
         return data, None
-    # stratified on the rows of the boolean target, as MLPClassifier: the
-    # same split, and train_test_split's error for a class too small to
-    # split is MLPClassifier's, to which the class labels are added
-    stratify = _placement.host(data.Y) if est._kind != "multilabel" else None
+    # stratified or not as the estimator says (the classifiers: on the rows
+    # of the boolean target, as MLPClassifier); train_test_split's error for
+    # a class too small to split is MLPClassifier's, with the labels added
+    stratify = est._stratify(data)
     try:
         parts = train_test_split(
             np.arange(data.X.shape[0]),
@@ -114,11 +117,9 @@ def _given(est, backend, dtype, X_val, y_val, sample_weight_val):
         y_val = _placement.host(y_val)
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = column_or_1d(y_val, warn=True, input_name="y_val")
-    _targets.target_kind(y_val, "y_val")
-    kind = "multilabel" if est._kind == "multilabel" else "multiclass"
-    _targets.check_labels_known(y_val, est.classes_, kind, "fit", name="y_val")
     dtype = _placement.host_dtype(backend, dtype)
-    Y_val = _targets.encode(y_val, est.classes_, kind, backend.target_dtype(dtype))
+    # the estimator checks and encodes the targets (host y_val, host Y_val)
+    y_val, Y_val = est._validation_targets(y_val, dtype, backend)
     if sample_weight_val is not None:
         # weights are checked on the host
         sample_weight_val = check_weights(
@@ -159,13 +160,8 @@ def validator(est, objective, scorer, validation):
         w = validation.sample_weight
         B = batch_weight(validation.X.shape[0], w, backend)
         loss = float(objective.head.value(Z, validation.Y, w, B))
-        if scorer is None:
-            # accuracy, on the host: the labels live there while fitting
-            labels = _targets.decode(_placement.host(Z), est.classes_, est._kind)
-            hits = labels == validation.y
-            if hits.ndim == 2:  # multilabel: subset accuracy
-                hits = hits.all(axis=1)
-            score = float(np.average(hits, weights=_placement.host(w)))
+        if scorer is None:  # the estimator's own rule (accuracy, R^2)
+            score = est._validation_score(Z, validation)
         elif scorer == "loss":
             score = -loss
         else:

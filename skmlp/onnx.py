@@ -1,7 +1,8 @@
 """Export to ONNX through skl2onnx (needs the ``onnx`` extra).
 
 ``import skmlp.onnx`` registers a parser, a shape calculator and a converter
-for both estimators with skl2onnx, so that skl2onnx's own ``to_onnx`` and
+for both classifiers with skl2onnx (and ScratchMLPRegressor's, from
+``_onnx_regression``), so that skl2onnx's own ``to_onnx`` and
 ``convert_sklearn`` convert them, alone or inside a ``Pipeline``.
 :func:`to_onnx` is the same call with a check of the sample first.
 
@@ -93,7 +94,10 @@ def to_onnx(model, X_sample, **kwargs):
 
 
 def register():
-    """Register both estimators with skl2onnx; calling it again changes nothing."""
+    """Register our estimators with skl2onnx; calling it again changes nothing."""
+    from . import _onnx_regression  # ScratchMLPRegressor: its own module
+
+    _onnx_regression.register()
     for cls, alias in ESTIMATORS.items():
         update_registered_converter(
             cls,

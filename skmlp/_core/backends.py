@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit
+from scipy.special import expit, xlogy
 
 # elements per block of an in-place update on NumPy: the 4-5 arrays an update
 # touches stay in a 2 MiB L2 cache between its passes
@@ -113,6 +113,16 @@ class ArrayBackend:
     def row_dots(self, Y, L):
         """sum_k Y_ik L_ik for each row i."""
         return self.xp.sum(Y * L, axis=1)
+
+    def column_means(self, L, sample_weight, B):
+        """Each column's sample-weighted mean, shape (K,); B = the weights' sum."""
+        if sample_weight is None:
+            return self.xp.sum(L, axis=0) / B
+        return self.xp.sum(L * sample_weight[:, None], axis=0) / B
+
+    def xlogy(self, x, y):
+        """x * log(y), 0 where x is 0."""
+        return self.xp.where(x == 0, self.xp.zeros_like(y), x * self.xp.log(y))
 
     # -- element-wise functions -------------------------------------------------
 
@@ -311,6 +321,13 @@ class NumpyBackend(ArrayBackend):
 
     def row_dots(self, Y, L):
         return np.einsum("ij,ij->i", Y, L)
+
+    def column_means(self, L, sample_weight, B):
+        # MLPRegressor's expression, for its loss values to the bit
+        return np.average(L, weights=sample_weight, axis=0)
+
+    def xlogy(self, x, y):
+        return xlogy(x, y)
 
     def expit(self, Z, out=None):
         return expit(Z, out=out)

@@ -1,0 +1,268 @@
+"""ScratchMLPRegressor: a superset of scikit-learn's MLPRegressor.
+
+The classifiers' training path (``_base._BaseNet``) with a regression head
+(``_core.regression``); the target hooks that path calls are here, the
+target checks in ``_reg_targets``.
+"""
+
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
+
+from . import _placement, _reg_targets
+from ._base import _BaseNet, _stochastic
+from ._core.regression import OUTPUT_ACTIVATIONS, make_regression_head
+from ._core.training import DataSet
+from ._regressor_docs import substitute
+
+
+@substitute
+class ScratchMLPRegressor(RegressorMixin, _BaseNet):
+    """Multi-layer perceptron regressor with dropout, elastic-net penalties,
+    more optimizers and learning-rate decay.
+
+    Every parameter of :class:`sklearn.neural_network.MLPRegressor` exists
+    here with the same name, default and meaning, so swapping the class name
+    keeps code and parameter grids working; where MLPRegressor can express a
+    configuration, the fitted model is MLPRegressor's. The output is the
+    identity with half the squared error (``loss='squared_error'``), or
+    ``exp`` with half the Poisson deviance (``loss='poisson'``, a log link for
+    counts and rates ``y >= 0``). ``y`` may be 1-d or 2-d (one column per
+    output); ``predict`` returns the same shape. ``score`` is R^2.
+
+    As for the classifiers, ``warm_start`` and repeated ``partial_fit``
+    continue the optimizer's state; a non-finite loss stops training and keeps
+    the last finite weights (with a warning, where MLPRegressor raises); a
+    minibatch whose sample weights sum to zero is skipped; Ctrl-C during
+    ``fit`` keeps the model trained so far, with a warning.
+
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
+    {attributes}
+
+    See Also
+    --------
+    ScratchMLPClassifier : The same network for classification.
+    sklearn.neural_network.MLPRegressor : The estimator this one extends.
+
+    Notes
+    -----
+    The loss values are MLPRegressor's: with several outputs the squared
+    error reported (``loss_``, ``loss_curve_``) is the mean over the outputs
+    of each one's half mean squared error, while the weights follow the
+    gradient of the sum over the outputs, as MLPRegressor trains them. The
+    Poisson loss includes the constant ``y log y - y`` that makes it zero
+    where the prediction equals y.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp import ScratchMLPRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-3, 3, size=(300, 1))
+    >>> y = np.sin(X[:, 0]) + 0.1 * rng.normal(size=300)
+    >>> reg = ScratchMLPRegressor(hidden_layer_sizes=(32,), dropout=0.05,
+    ...                           learning_rate_init=0.01, max_iter=300,
+    ...                           n_iter_no_change=30, random_state=0)
+    >>> reg.fit(X, y).predict(X[:2]).shape
+    (2,)
+    >>> reg.score(X, y) > 0.9
+    True
+    """
+
+    _parameter_constraints = {
+        **{
+            name: constraint
+            for name, constraint in _BaseNet._parameter_constraints.items()
+            if name != "class_weight"
+        },
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    # Each class spells out its own __init__: scikit-learn reads the
+    # parameters and their defaults from the signature (get_params, clone).
+    # fmt: off
+    def __init__(
+        self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu",
+        *, solver="adam", alpha=0.0001, batch_size="auto",
+        learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
+        max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
+        warm_start=False, momentum=0.9, nesterovs_momentum=True,
+        early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
+        epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+        # added to MLPRegressor's parameters:
+        dropout=0.0, l1_ratio=0.0, decay=0.0, rho=0.9, scoring=None,
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+        self.l1_ratio = l1_ratio
+        self.decay = decay
+        self.rho = rho
+        self.scoring = scoring
+
+    # fmt: on
+
+    # -- the target hooks of _BaseNet -----------------------------------------
+
+    def _fit_targets(self, y, first_pass, incremental, classes):
+        """Check ``y``: numbers, finite, >= 0 for Poisson, the fitted outputs."""
+        fitted = None if first_pass else self.n_outputs_
+        _reg_targets.check(self, y, "y", fitted)
+
+    def _data(self, backend, X, y_host, sample_weight):
+        """The training DataSet: X, the target matrix Y and the weights on X's
+        device; the targets ``y`` (host, X's dtype) for the validation score."""
+        dtype = _placement.host_dtype(backend, X.dtype)
+        y, Y = _reg_targets.values(y_host, dtype)
+        w = _reg_targets.sample_weights(_placement.host(sample_weight), len(y), dtype)
+        on_device = _placement.on_device
+        return DataSet(X, on_device(backend, Y), on_device(backend, w), y)
+
+    def _output_head(self, backend):
+        """The loss's head; sets ``out_activation_`` ('identity' or 'exp')."""
+        self.out_activation_ = OUTPUT_ACTIVATIONS[self.loss]
+        return make_regression_head(self.out_activation_, backend)
+
+    def _stratify(self, data):
+        return None  # a random split, as MLPRegressor's
+
+    def _validation_targets(self, y_val, dtype, backend):
+        return _reg_targets.validation_values(self, y_val, dtype)
+
+    def _validation_score(self, Z, validation):
+        return _reg_targets.r2(self, Z, validation)
+
+    # -- public fit methods ---------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
+        """Fit the model to data X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data: dense, pandas DataFrame (feature names are kept)
+            or scipy sparse CSR/CSC. float32 input trains in float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values: real numbers (``>= 0`` with
+            ``loss='poisson'``).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+        X_val, y_val : array-like, default=None
+            A validation set. It replaces the ``validation_fraction`` split
+            for early stopping and gives ``validation_scores_`` and
+            ``validation_loss_curve_`` even without early stopping.
+            Stochastic solvers only.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(
+            X,
+            y,
+            sample_weight,
+            X_val=X_val,
+            y_val=y_val,
+            sample_weight_val=sample_weight_val,
+        )
+
+    @available_if(_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with one epoch over the given data.
+
+        The optimizer's state (moments, step count) carries over from call to
+        call. Only for the stochastic solvers.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values, with as many outputs as in the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        self : object
+            The trained estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    # -- prediction -----------------------------------------------------------
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values, 1-d for a model fitted on a 1-d ``y``;
+            ``exp`` of the output layer with ``loss='poisson'``.
+        """
+        Z = self._logits(X, "predict")  # checks that the model is fitted first
+        backend = _placement.fitted_backend(self)
+        y = make_regression_head(self.out_activation_, backend).predict(Z)
+        return y[:, 0] if y.shape[1] == 1 else y
+
+    # -- scikit-learn protocol ------------------------------------------------
+
+    def __sklearn_is_fitted__(self):
+        # not n_features_in_: a fit rejected after validate_data has set it
+        return hasattr(self, "coefs_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.array_api_support = True
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        # the log link of the Poisson loss needs y >= 0
+        tags.target_tags.positive_only = self.loss == "poisson"
+        return tags

@@ -70,6 +70,19 @@ def _stochastic(est):
     return True
 
 
+def store_init_arguments(est, arguments):
+    """Store each argument of ``__init__`` under its own name, as given.
+
+    ``arguments`` is ``locals()`` taken first thing in ``__init__``: ``self``
+    and one entry per parameter of the signature. scikit-learn's rule is that
+    ``__init__`` stores its parameters unchecked and unchanged; get_params and
+    clone read them back under the signature's names.
+    """
+    for name, value in arguments.items():
+        if name != "self":
+            setattr(est, name, value)
+
+
 # The mixins come before BaseEstimator so that the MRO sees their tags and
 # methods first (scikit-learn's convention for estimator classes).
 class _BaseNet(CallbackSupportMixin, BaseEstimator):

@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 
 from . import _placement, _reg_targets
-from ._base import _BaseNet, _stochastic
+from ._base import _BaseNet, _stochastic, store_init_arguments
 from ._core.regression import OUTPUT_ACTIVATIONS, make_regression_head
 from ._core.training import DataSet
 from ._regressor_docs import substitute
@@ -83,8 +83,8 @@ class ScratchMLPRegressor(RegressorMixin, _BaseNet):
         "loss": [StrOptions({"squared_error", "poisson"})],
     }
 
-    # Each class spells out its own __init__: scikit-learn reads the
-    # parameters and their defaults from the signature (get_params, clone).
+    # Each class spells out its own __init__ signature: scikit-learn reads the
+    # parameters and their defaults from it (get_params, clone).
     # fmt: off
     def __init__(
         self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu",
@@ -97,35 +97,9 @@ class ScratchMLPRegressor(RegressorMixin, _BaseNet):
         # added to MLPRegressor's parameters:
         dropout=0.0, l1_ratio=0.0, decay=0.0, rho=0.9, scoring=None,
     ):
-        self.loss = loss
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.dropout = dropout
-        self.l1_ratio = l1_ratio
-        self.decay = decay
-        self.rho = rho
-        self.scoring = scoring
+        # stores each parameter as given, under its own name: self.loss = loss,
+        # self.hidden_layer_sizes = hidden_layer_sizes, ..., self.scoring = scoring
+        store_init_arguments(self, locals())
 
     # fmt: on
 

@@ -24,24 +24,9 @@ def register():
 
 
 def _shape_calculator(operator):
-    from .onnx import _compute_dtype
+    from .onnx import _checked_input, _compute_dtype
 
-    model = operator.raw_operator
-    if len(operator.inputs) != 1 or len(operator.outputs) != 1:
-        raise RuntimeError(
-            f"{type(model).__name__} takes one input and gives one output "
-            f"(variable); got {len(operator.inputs)} and {len(operator.outputs)}."
-        )
-    input_type = operator.inputs[0].type
-    if len(input_type.shape) != 2 or input_type.shape[1] not in (
-        None,
-        model.n_features_in_,
-    ):
-        raise ValueError(
-            f"{type(model).__name__} was fitted on {model.n_features_in_} features; "
-            f"the ONNX input has shape {input_type.shape}."
-        )
-    N = operator.inputs[0].get_first_dimension()
+    model, input_type, N = _checked_input(operator, ("variable",))
     shape = [N, model.n_outputs_]
     if _compute_dtype(model, input_type) == "float32":
         operator.outputs[0].type = FloatTensorType(shape)
@@ -50,25 +35,11 @@ def _shape_calculator(operator):
 
 
 def _converter(scope, operator, container):
-    from .onnx import MIN_OPSET, _compute_dtype, _forward, _Graph
+    from .onnx import _logits
 
-    model = operator.raw_operator
-    if container.target_opset < MIN_OPSET:
-        raise RuntimeError(
-            f"{type(model).__name__} converts for target_opset >= {MIN_OPSET}; got "
-            f"{container.target_opset}."
-        )
-    input_type = operator.inputs[0].type
-    dtype = _compute_dtype(model, input_type)
-    g = _Graph(scope, container, dtype)
-    A = operator.inputs[0].full_name
-    if not isinstance(input_type, (FloatTensorType, DoubleTensorType)) or (
-        isinstance(input_type, FloatTensorType) != (dtype == "float32")
-    ):
-        A = g.node("Cast", [A], to=g.proto)
-    Z = _forward(g, model, A)
+    g, Z = _logits(scope, operator, container)
     output = operator.outputs[0].full_name
-    if model.out_activation_ == "exp":
+    if operator.raw_operator.out_activation_ == "exp":
         g.node("Exp", [Z], output)
     else:
         g.node("Identity", [Z], output)

@@ -151,23 +151,7 @@ def _label_classes(scope, model):
 
 
 def _shape_calculator(operator):
-    model = operator.raw_operator
-    if len(operator.inputs) != 1 or len(operator.outputs) != 2:
-        raise RuntimeError(
-            f"{type(model).__name__} takes one input and gives two outputs "
-            f"(label, probabilities); got {len(operator.inputs)} and "
-            f"{len(operator.outputs)}."
-        )
-    input_type = operator.inputs[0].type
-    if len(input_type.shape) != 2 or input_type.shape[1] not in (
-        None,
-        model.n_features_in_,
-    ):
-        raise ValueError(
-            f"{type(model).__name__} was fitted on {model.n_features_in_} features; "
-            f"the ONNX input has shape {input_type.shape}."
-        )
-    N = operator.inputs[0].get_first_dimension()
+    model, input_type, N = _checked_input(operator, ("label", "probabilities"))
     n_classes = len(model.classes_)
     if model._kind == "multilabel":
         label_type = Int64TensorType([N, n_classes])
@@ -180,6 +164,29 @@ def _shape_calculator(operator):
         operator.outputs[1].type = FloatTensorType([N, n_classes])
     else:
         operator.outputs[1].type = DoubleTensorType([N, n_classes])
+
+
+def _checked_input(operator, outputs):
+    """(model, input type, N) of an operator with one 2-d input of the fitted
+    number of features, and the outputs named in ``outputs``."""
+    model = operator.raw_operator
+    if len(operator.inputs) != 1 or len(operator.outputs) != len(outputs):
+        given = {1: "one output", 2: "two outputs"}[len(outputs)]
+        raise RuntimeError(
+            f"{type(model).__name__} takes one input and gives {given} "
+            f"({', '.join(outputs)}); got {len(operator.inputs)} and "
+            f"{len(operator.outputs)}."
+        )
+    input_type = operator.inputs[0].type
+    if len(input_type.shape) != 2 or input_type.shape[1] not in (
+        None,
+        model.n_features_in_,
+    ):
+        raise ValueError(
+            f"{type(model).__name__} was fitted on {model.n_features_in_} features; "
+            f"the ONNX input has shape {input_type.shape}."
+        )
+    return model, input_type, operator.inputs[0].get_first_dimension()
 
 
 # -- converter -----------------------------------------------------------------
@@ -219,23 +226,8 @@ class _Graph:
 
 def _converter(scope, operator, container):
     model = operator.raw_operator
-    if container.target_opset < MIN_OPSET:
-        raise RuntimeError(
-            f"{type(model).__name__} converts for target_opset >= {MIN_OPSET}; got "
-            f"{container.target_opset}."
-        )
+    g, Z = _logits(scope, operator, container)
     options = container.get_options(model, dict(raw_scores=False))
-    input_type = operator.inputs[0].type
-    dtype = _compute_dtype(model, input_type)
-    g = _Graph(scope, container, dtype)
-
-    A = operator.inputs[0].full_name
-    if not isinstance(input_type, (FloatTensorType, DoubleTensorType)) or (
-        isinstance(input_type, FloatTensorType) != (dtype == np.float32)
-    ):
-        A = g.node("Cast", [A], to=g.proto)
-    Z = _forward(g, model, A)
-
     label, proba = operator.outputs[0].full_name, operator.outputs[1].full_name
     _labels(g, model, Z, label, _label_classes(scope, model))
     if options["raw_scores"]:
@@ -244,13 +236,32 @@ def _converter(scope, operator, container):
         else:
             g.node("Identity", [Z], proba)
         return
-    info = np.finfo(dtype)
+    info = np.finfo(g.dtype)
     g.node(
         "Clip",
         [_probabilities(g, model, Z), g.constant("tiny", info.tiny)]
         + [g.constant("one_minus_eps", 1 - info.eps)],
         proba,
     )
+
+
+def _logits(scope, operator, container):
+    """(g, Z): the graph, in the dtype the model computes in, and the logits Z
+    of the operator's input (cast first where it is of another type)."""
+    model = operator.raw_operator
+    if container.target_opset < MIN_OPSET:
+        raise RuntimeError(
+            f"{type(model).__name__} converts for target_opset >= {MIN_OPSET}; got "
+            f"{container.target_opset}."
+        )
+    input_type = operator.inputs[0].type
+    g = _Graph(scope, container, _compute_dtype(model, input_type))
+    A = operator.inputs[0].full_name
+    if not isinstance(input_type, (FloatTensorType, DoubleTensorType)) or (
+        isinstance(input_type, FloatTensorType) != (g.dtype == np.float32)
+    ):
+        A = g.node("Cast", [A], to=g.proto)
+    return g, _forward(g, model, A)
 
 
 def _one_unit(model):

@@ -9,6 +9,8 @@
   the RandomState exactly as MLPClassifier does, so with identical parameters
   the stochastic solvers follow the same trajectory (to rounding) and lbfgs
   starts from the same point.
+
+Each test runs on the NumPy backend with and without the compiled kernels.
 """
 
 import warnings
@@ -23,9 +25,21 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
+import skmlp
 from skmlp import ScratchLogisticNet, ScratchMLPClassifier
+from skmlp._core.backends import numba_available
 
 CS = [0.01, 1.0, 100.0]
+
+
+@pytest.fixture(autouse=True, params=["compiled", "numpy"])
+def backend(request):
+    """Every parity test on both NumPy backends: with the compiled kernels
+    (the ``fast`` extra) and without; both must give MLPClassifier's model."""
+    if request.param == "compiled" and not numba_available():
+        pytest.skip("the fast extra (numba) is not installed")
+    with skmlp.config_context(fast=request.param == "compiled"):
+        yield request.param
 
 
 def _binary():

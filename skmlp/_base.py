@@ -362,6 +362,19 @@ class _BaseNet(CallbackSupportMixin, BaseEstimator):
         """
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
+    # -- scikit-learn protocol ------------------------------------------------
+
+    def __sklearn_is_fitted__(self):
+        # not n_features_in_ (nor a classifier's classes_): a fit rejected
+        # after validate_data has set those, and has not fitted anything
+        return hasattr(self, "coefs_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.array_api_support = True
+        return tags
+
     # -- prediction -----------------------------------------------------------
 
     @property
@@ -452,17 +465,8 @@ P : ndarray of shape (n_samples, n_classes)
         Z = self._logits(X, method)  # checks that the model is fitted first
         return self._head().proba(Z)
 
-    # -- scikit-learn protocol ------------------------------------------------
-
-    def __sklearn_is_fitted__(self):
-        # not n_features_in_ or classes_: a fit rejected after validate_data
-        # has set those, and has not fitted anything
-        return hasattr(self, "coefs_")
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.array_api_support = True
         # class_weight is defined for single-label targets only
         tags.classifier_tags.multi_label = self.class_weight is None
         return tags

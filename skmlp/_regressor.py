@@ -227,14 +227,8 @@ class ScratchMLPRegressor(RegressorMixin, _BaseNet):
 
     # -- scikit-learn protocol ------------------------------------------------
 
-    def __sklearn_is_fitted__(self):
-        # not n_features_in_: a fit rejected after validate_data has set it
-        return hasattr(self, "coefs_")
-
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.array_api_support = True
+        tags = super().__sklearn_tags__()  # sparse X and the Array API: _BaseNet's
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
         # the log link of the Poisson loss needs y >= 0

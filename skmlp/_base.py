@@ -90,7 +90,9 @@ class _BaseNet(CallbackSupportMixin, BaseEstimator):
 
     A subclass supplies the target hooks: ``_fit_targets`` (check, and set or
     match, the targets of a fit), ``_data``, ``_output_head`` (the head; sets
-    ``out_activation_``) and the validation-set hooks of ``_validation``.
+    ``out_activation_``) and the validation-set hooks of ``_validation_set``; it
+    documents ``fit`` for its targets and defines ``partial_fit`` (the
+    classifiers' takes ``classes``).
     """
 
     _parameter_constraints = {
@@ -301,30 +303,8 @@ class _BaseNet(CallbackSupportMixin, BaseEstimator):
         y_val=None,
         sample_weight_val=None,
     ):
-        """Fit the model to data X and target(s) y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data: dense, pandas DataFrame (feature names are kept)
-            or scipy sparse CSR/CSC. float32 input trains in float32.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Class labels, or a label indicator matrix for multilabel problems.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples; multiplied by ``class_weight``.
-        X_val, y_val : array-like, default=None
-            A validation set. It replaces the ``validation_fraction`` split
-            for early stopping and gives ``validation_scores_`` and
-            ``validation_loss_curve_`` even without early stopping.
-            Stochastic solvers only.
-        sample_weight_val : array-like of shape (n_val_samples,), default=None
-            Weights of the validation samples.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
+        """Fit the model to data X and target(s) y; each estimator's ``fit``
+        is this one, documented for its targets (``_docstrings.fit_method``)."""
         return self._fit(
             X,
             y,
@@ -333,34 +313,6 @@ class _BaseNet(CallbackSupportMixin, BaseEstimator):
             y_val=y_val,
             sample_weight_val=sample_weight_val,
         )
-
-    @_checks.available_if(_stochastic)
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Update the model with one epoch over the given data.
-
-        The optimizer's state (moments, step count) carries over from call to
-        call. Only for the stochastic solvers.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            The target values.
-        classes : array-like of shape (n_classes,), default=None
-            Every class of the problem; required on the first call (except
-            for a multilabel indicator y). A later call may omit it; if it
-            passes classes, they must be the same.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples.
-
-        Returns
-        -------
-        self : object
-            The trained estimator.
-        """
-        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     # -- scikit-learn protocol ------------------------------------------------
 
@@ -408,6 +360,14 @@ class _BaseNet(CallbackSupportMixin, BaseEstimator):
 
 class _BaseScratchNet(_classes.ClassifierTargets, ClassifierMixin, _BaseNet):
     """Base class of the two classifiers (target hooks: ClassifierTargets)."""
+
+    fit = _docstrings.fit_method(_BaseNet.fit, _docstrings.CLASS_LABELS)
+
+    @_checks.available_if(_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
+    @_docstrings.partial_fit(_docstrings.CLASS_LABELS)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _head(self):
         kind = self._target_kind()

@@ -1,9 +1,12 @@
-"""Parameter and attribute documentation shared by both estimators.
+"""Documentation shared by the estimators: parameters, attributes, fit.
 
-Written once here and formatted into each class docstring, so the two
-classes cannot drift apart. Each entry is numpydoc, indented for a class
-docstring.
+Written once here and formatted into each class docstring, so the
+classifiers cannot drift apart. Each entry is numpydoc, indented for a class
+docstring. ``fit`` and ``partial_fit`` are documented from the estimator's
+targets (:data:`CLASS_LABELS` here, the regressor's in ``_regressor_docs``).
 """
+
+import functools
 
 _PARAMETERS = """\
     hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, \
@@ -234,6 +237,93 @@ def of_X(summary, returns):
 
     def decorate(method):
         method.__doc__ = f"{summary}\n\n{_OF_X}{returns}\n"
+        return method
+
+    return decorate
+
+
+_FIT = """\
+Fit the model to data X and target(s) y.
+
+Parameters
+----------
+X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
+    The input data: dense, pandas DataFrame (feature names are kept)
+    or scipy sparse CSR/CSC. float32 input trains in float32.
+{y}
+sample_weight : array-like of shape (n_samples,), default=None
+    Weights of the samples{weights}.
+X_val, y_val : array-like, default=None
+    A validation set. It replaces the ``validation_fraction`` split
+    for early stopping and gives ``validation_scores_`` and
+    ``validation_loss_curve_`` even without early stopping.
+    Stochastic solvers only.
+sample_weight_val : array-like of shape (n_val_samples,), default=None
+    Weights of the validation samples.
+
+Returns
+-------
+self : object
+    The fitted estimator.
+"""
+
+_PARTIAL_FIT = """\
+Update the model with one epoch over the given data.
+
+The optimizer's state (moments, step count) carries over from call to
+call. Only for the stochastic solvers.
+
+Parameters
+----------
+X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
+    The input data.
+{y}
+{classes}sample_weight : array-like of shape (n_samples,), default=None
+    Weights of the samples{weights}.
+
+Returns
+-------
+self : object
+    The trained estimator.
+"""
+
+# How fit and partial_fit document the classifiers' targets: the ``y``
+# entry, what multiplies the sample weights, and partial_fit's ``classes``
+# entry (the regressor's targets are in _regressor_docs).
+CLASS_LABELS = {
+    "y": """\
+y : array-like of shape (n_samples,) or (n_samples, n_labels)
+    Class labels, or a label indicator matrix for multilabel problems.""",
+    "weights": "; multiplied by ``class_weight``",
+    "classes": """\
+classes : array-like of shape (n_classes,), default=None
+    Every class of the problem; required on the first call (except
+    for a multilabel indicator y). A later call may omit it; if it
+    passes classes, they must be the same.
+""",
+}
+
+
+def fit_method(fit, targets):
+    """The shared ``fit`` method, documented for ``targets``.
+
+    Each estimator's ``fit`` is ``_BaseNet.fit``; only the docstring, which
+    speaks of its targets (:data:`CLASS_LABELS`, the regressor's), differs.
+    """
+
+    @functools.wraps(fit)
+    def documented_fit(self, *args, **kwargs):
+        return fit(self, *args, **kwargs)
+
+    documented_fit.__doc__ = _FIT.format(**targets)
+    return documented_fit
+
+
+def partial_fit(targets):
+    """Method decorator: the docstring of ``partial_fit`` for ``targets``."""
+
+    def decorate(method):
+        method.__doc__ = _PARTIAL_FIT.format(**targets)
         return method
 
     return decorate

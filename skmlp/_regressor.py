@@ -7,16 +7,14 @@ target checks in ``_reg_targets``.
 
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.metaestimators import available_if
 
-from . import _placement, _reg_targets
+from . import _checks, _docstrings, _placement, _reg_targets, _regressor_docs
 from ._base import _BaseNet, _stochastic, store_init_arguments
 from ._core.regression import OUTPUT_ACTIVATIONS, make_regression_head
 from ._core.training import DataSet
-from ._regressor_docs import substitute
 
 
-@substitute
+@_regressor_docs.substitute
 class ScratchMLPRegressor(RegressorMixin, _BaseNet):
     """Multi-layer perceptron regressor with dropout, elastic-net penalties,
     more optimizers and learning-rate decay.
@@ -135,91 +133,24 @@ class ScratchMLPRegressor(RegressorMixin, _BaseNet):
 
     # -- public fit methods ---------------------------------------------------
 
+    fit = _docstrings.fit_method(_BaseNet.fit, _regressor_docs.TARGETS)
+
+    @_checks.available_if(_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(
-        self,
-        X,
-        y,
-        sample_weight=None,
-        *,
-        X_val=None,
-        y_val=None,
-        sample_weight_val=None,
-    ):
-        """Fit the model to data X and target(s) y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data: dense, pandas DataFrame (feature names are kept)
-            or scipy sparse CSR/CSC. float32 input trains in float32.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            The target values: real numbers (``>= 0`` with
-            ``loss='poisson'``).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples.
-        X_val, y_val : array-like, default=None
-            A validation set. It replaces the ``validation_fraction`` split
-            for early stopping and gives ``validation_scores_`` and
-            ``validation_loss_curve_`` even without early stopping.
-            Stochastic solvers only.
-        sample_weight_val : array-like of shape (n_val_samples,), default=None
-            Weights of the validation samples.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return self._fit(
-            X,
-            y,
-            sample_weight,
-            X_val=X_val,
-            y_val=y_val,
-            sample_weight_val=sample_weight_val,
-        )
-
-    @available_if(_stochastic)
-    @_fit_context(prefer_skip_nested_validation=True)
+    @_docstrings.partial_fit(_regressor_docs.TARGETS)
     def partial_fit(self, X, y, sample_weight=None):
-        """Update the model with one epoch over the given data.
-
-        The optimizer's state (moments, step count) carries over from call to
-        call. Only for the stochastic solvers.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            The target values, with as many outputs as in the first call.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples.
-
-        Returns
-        -------
-        self : object
-            The trained estimator.
-        """
         return self._fit(X, y, sample_weight, incremental=True)
 
     # -- prediction -----------------------------------------------------------
 
+    @_docstrings.of_X(
+        "Predict using the multi-layer perceptron model.",
+        """\
+y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+    The predicted values, 1-d for a model fitted on a 1-d ``y``;
+    ``exp`` of the output layer with ``loss='poisson'``.""",
+    )
     def predict(self, X):
-        """Predict using the multi-layer perceptron model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input samples.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            The predicted values, 1-d for a model fitted on a 1-d ``y``;
-            ``exp`` of the output layer with ``loss='poisson'``.
-        """
         Z = self._logits(X, "predict")  # checks that the model is fitted first
         backend = _placement.fitted_backend(self)
         y = make_regression_head(self.out_activation_, backend).predict(Z)

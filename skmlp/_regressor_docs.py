@@ -61,6 +61,18 @@ _OWN_ATTRIBUTES = {
 """,
 }
 
+# fit's and partial_fit's words for the targets (the classifiers':
+# _docstrings.CLASS_LABELS)
+TARGETS = {
+    "y": """\
+y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+    The target values: real numbers (``>= 0`` with ``loss='poisson'``).
+    partial_fit and warm_start keep the number of outputs of the first
+    fit.""",
+    "weights": "",
+    "classes": "",
+}
+
 
 def _entries(text):
     """{name: entry text} of a numpydoc section, in order."""

@@ -1,12 +1,17 @@
 """Documentation shared by the estimators: parameters, attributes, fit.
 
 Written once here and formatted into each class docstring, so the
-classifiers cannot drift apart. Each entry is numpydoc, indented for a class
-docstring. ``fit`` and ``partial_fit`` are documented from the estimator's
-targets (:data:`CLASS_LABELS` here, the regressor's in ``_regressor_docs``).
+classifiers and the regressor cannot drift apart. Each entry is numpydoc,
+indented for a class docstring; the placeholders (``{counterpart}``, ...)
+are what the estimators word differently: the classifiers' wording is
+:data:`CLASSIFIERS`, the regressor's is in ``_regressor_docs``. Likewise
+``fit`` and ``partial_fit`` are documented from the estimator's targets
+(:data:`CLASS_LABELS` here).
 """
 
 import functools
+import inspect
+import re
 
 _PARAMETERS = """\
     hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, \
@@ -28,15 +33,14 @@ default={hidden_layer_sizes}
         ``partial_fit``.
 
     alpha : float or array-like of float, default=0.0001
-        Strength of the weight penalty, scaled as in MLPClassifier: the
+        Strength of the weight penalty, scaled as in {counterpart}: the
         penalty of a step is divided by the sample-weight sum of its
         minibatch (of the whole training set for ``'lbfgs'``). A float
         applies to every weight matrix; a sequence gives one strength per
         weight matrix, the output layer's last (``len(hidden_layer_sizes) +
         1`` values), e.g. to penalise the hidden layers only. With no hidden
-        layer and ``'lbfgs'``, ``alpha = 1 / C`` of
-        :class:`~sklearn.linear_model.LogisticRegression`. Intercepts are
-        not penalised.
+        layer and ``'lbfgs'``, {linear_model}.
+        Intercepts are not penalised.
 
     batch_size : int or 'auto', default='auto'
         Minibatch size of the stochastic solvers; ``'auto'`` is
@@ -44,7 +48,7 @@ default={hidden_layer_sizes}
 
     learning_rate : {{'constant', 'invscaling', 'adaptive'}}, default='constant'
         Learning-rate schedule of ``solver='sgd'`` (the other solvers use a
-        constant base rate, as MLPClassifier does): ``'invscaling'`` sets
+        constant base rate, as {counterpart} does): ``'invscaling'`` sets
         it to ``learning_rate_init / (t + 1) ** power_t`` at the end of each
         epoch (t = samples seen); ``'adaptive'`` divides it by 5 whenever
         ``n_iter_no_change`` epochs pass without an improvement of ``tol``,
@@ -92,7 +96,7 @@ default={hidden_layer_sizes}
         Stop when the validation score has not improved by ``tol`` for
         ``n_iter_no_change`` epochs, and keep the weights of the best
         epoch. The validation set is ``X_val``/``y_val`` when given to
-        ``fit``, else a stratified ``validation_fraction`` of the training
+        ``fit``, else a {split} ``validation_fraction`` of the training
         data. Stochastic solvers only.
 
     validation_fraction : float, default=0.1
@@ -128,7 +132,7 @@ default={hidden_layer_sizes}
     l1_ratio : float, default=0.0
         Elastic-net mix of the weight penalty, in [0, 1]: the penalty is
         ``alpha * (l1_ratio * ||W||_1 + (1 - l1_ratio) * 0.5 * ||W||^2)``,
-        with ``alpha``'s scaling. 0 is pure L2 (MLPClassifier's penalty),
+        with ``alpha``'s scaling. 0 is pure L2 ({counterpart}'s penalty),
         1 pure L1.
 
     decay : float, default=0.0
@@ -146,15 +150,18 @@ default={hidden_layer_sizes}
 
     scoring : str, callable or None, default=None
         What early stopping watches on the validation set: ``None`` is
-        accuracy (MLPClassifier's rule), ``'loss'`` the validation loss
-        (``validation_scores_`` then holds its negative), or any scorer
-        name or callable accepted by :func:`~sklearn.metrics.get_scorer`.
+        {default_score} ({counterpart}'s rule),
+        ``'loss'`` the validation loss (``validation_scores_`` then holds
+        its negative), or any scorer name or callable accepted by
+        :func:`~sklearn.metrics.get_scorer`.
+"""
+
+_CLASSES_ATTRIBUTE = """\
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (label indices for a multilabel target).
 """
 
 _ATTRIBUTES = """\
-    classes_ : ndarray of shape (n_classes,)
-        Class labels (label indices for a multilabel target).
-
     loss_ : float
         The training loss (penalty included) at the end of training.
 
@@ -199,26 +206,75 @@ _ATTRIBUTES = """\
         Number of layers, input and output included.
 
     n_outputs_ : int
-        Number of output units.
+        Number of {outputs}.
 
     out_activation_ : str
-        Name of the output activation: ``'softmax'`` or ``'logistic'``.
+        Name of the output activation: {output_activations}.
 """
 
+# what the classifiers word differently from the regressor (_regressor_docs)
+CLASSIFIERS = {
+    "counterpart": "MLPClassifier",
+    "linear_model": (
+        "``alpha = 1 / C`` of\n:class:`~sklearn.linear_model.LogisticRegression`"
+    ),
+    "split": "stratified",
+    "default_score": "accuracy",
+    "outputs": "output units",
+    "output_activations": "``'softmax'`` or ``'logistic'``",
+}
+_ENTRY = re.compile(r"^    (\w+) : ", re.MULTILINE)
+_SECTIONS = """\
+Parameters
+    ----------
+    {parameters}
 
-def substitute(**defaults):
-    """Class decorator: fill ``{parameters}`` and ``{attributes}`` in a docstring."""
+    Attributes
+    ----------
+    {attributes}"""
+
+
+def substitute(parameters="", attributes=_CLASSES_ATTRIBUTE, **wording):
+    """Class decorator: fill ``{parameters}`` and ``{attributes}`` in a
+    docstring, or ``{sections}`` with both, headers included.
+
+    The parameters are the entries of ``_PARAMETERS`` and ``parameters`` (a
+    class's own) in the order of the class's ``__init__`` signature; the
+    attributes are ``attributes`` (the classifiers' ``classes_`` by default)
+    then ``_ATTRIBUTES``. ``wording`` fills the placeholders: the defaults of
+    ``hidden_layer_sizes`` and ``solver``, and the keys of
+    :data:`CLASSIFIERS` where the wording is not the classifiers'. A value
+    written over several lines continues at the indent of an entry's text.
+    """
+    wording = {**CLASSIFIERS, **wording}
+    wording = {
+        key: value.replace("\n", "\n" + 8 * " ") for key, value in wording.items()
+    }
 
     def decorate(cls):
+        entries = _entries(_PARAMETERS.format(**wording) + parameters)
+        names = list(inspect.signature(cls.__init__).parameters)[1:]  # not self
         # the placeholders stand indented in the class docstring: the text
         # goes in without its first line's indent
+        sections = {
+            "parameters": "\n".join(entries[name] for name in names).strip(),
+            "attributes": (attributes + "\n" + _ATTRIBUTES.format(**wording)).strip(),
+        }
         cls.__doc__ = cls.__doc__.format(
-            parameters=_PARAMETERS.format(**defaults).strip(),
-            attributes=_ATTRIBUTES.strip(),
+            sections=_SECTIONS.format(**sections), **sections
         )
         return cls
 
     return decorate
+
+
+def _entries(text):
+    """{name: entry} of a numpydoc section's entries, in order."""
+    starts = [m.start() for m in _ENTRY.finditer(text)] + [len(text)]
+    return {
+        _ENTRY.match(text, a).group(1): text[a:b].rstrip() + "\n"
+        for a, b in zip(starts[:-1], starts[1:])
+    }
 
 
 _OF_X = """\

@@ -34,13 +34,7 @@ class ScratchMLPRegressor(RegressorMixin, _BaseNet):
     minibatch whose sample weights sum to zero is skipped; Ctrl-C during
     ``fit`` keeps the model trained so far, with a warning.
 
-    Parameters
-    ----------
-    {parameters}
-
-    Attributes
-    ----------
-    {attributes}
+    {sections}
 
     See Also
     --------

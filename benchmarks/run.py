@@ -1,9 +1,10 @@
-"""Benchmark skmlp's classifiers against scikit-learn, PyTorch and the physical floor.
+"""Benchmark skmlp's estimators against scikit-learn, PyTorch and the physical floor.
 
 Every training row trains one network the same way with every contender --
 same architecture, solver, batch size, number of epochs, dtype, seed -- and
 reports training seconds per epoch, the peak memory of ``fit``, held-out
-accuracy and log-loss, how close the run comes to the machine's
+accuracy and log-loss (R² on the regression rows, ``reg-*``, where
+ScratchMLPRegressor meets MLPRegressor), how close the run comes to the machine's
 matrix-multiply speed, and, on the minibatch rows, how far each contender is
 from the least work a training step needs (the "GEMM only" and "floor"
 contenders).  The prediction rows time ``predict_proba`` on 1 and on 10 000
@@ -19,6 +20,7 @@ Usage::
     python benchmarks/run.py                       # every row, 1 and all BLAS threads
     python benchmarks/run.py --threads 1           # the low-noise figure only
     python benchmarks/run.py --rows 'adam-*' --repeats 5 --json bench.json
+    python benchmarks/run.py --rows 'reg-*' --threads 1   # the regression rows
     python benchmarks/run.py --quick               # smoke test: small data, 1 thread
     python benchmarks/run.py --device cuda         # PyTorch contenders on a GPU
     python benchmarks/run.py --rows digits-default --busy 1   # default threads,

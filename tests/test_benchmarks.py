@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sklearn
-from sklearn.metrics import accuracy_score
+from sklearn.metrics import accuracy_score, r2_score
 
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 
@@ -97,6 +97,127 @@ def test_quick_benchmark_runs_and_reports_every_figure(bench, tmp_path, monkeypa
     summary = _load("summary", RUN.parent / "summary.py").summarize(saved)
     assert "| adam-64-f64 | 1 |" in summary and "| logistic-50000x200 | 1 |" in summary
     assert report["table"] in (tmp_path / "bench.md").read_text()
+
+
+# the regression rows: ScratchMLPRegressor beside MLPRegressor, PyTorch and
+# the floors, scored by R^2
+
+REGRESSION_ROWS = ["reg-adam-256x256-f32", "reg-adam-64-f64"]
+
+
+@pytest.fixture(scope="module")
+def regression_run(bench, tmp_path_factory):
+    """One quick run of the regression rows with every training contender
+    (PyTorch where it is installed), the fitted estimators recorded."""
+    patch = pytest.MonkeyPatch()
+    fitted = _record_fitted(patch)
+    path = tmp_path_factory.mktemp("regression") / "bench.json"
+    try:
+        report = bench.main(["--quick", "--rows", "reg-*", "--json", str(path)])
+    finally:
+        patch.undo()
+    return {**report, "fitted": fitted, "json": path}
+
+
+def _held_out_r2(row, est):
+    """r2_score of ``est`` on the held-out split of ``row``'s --quick data,
+    predicted on one BLAS thread as in the run (float32 products on two
+    threads round otherwise)."""
+    from mlpbench.data import DataCache
+    from mlpbench.rows import ROWS
+    from threadpoolctl import threadpool_limits
+
+    _, X_test, _, y_test = DataCache(quick=True).get(ROWS[row].data, ROWS[row].dtype)
+    with threadpool_limits(1):
+        return r2_score(y_test, est.predict(X_test))
+
+
+def test_regression_rows_run_quick_and_report_the_held_out_r2(regression_run):
+    results = regression_run["results"]
+    assert {r["row"] for r in results} == set(REGRESSION_ROWS)
+    assert not any(r["error"] for r in results), [r["error"] for r in results]
+    torch_runs = "torch" not in regression_run["missing"]
+    predictors = {"skmlp", "sklearn"} | ({"torch"} if torch_runs else set())
+    for row in REGRESSION_ROWS:
+        by = {r["key"]: r for r in results if r["row"] == row}
+        assert set(by) == predictors | {"gemm", "floor"}
+        assert by["sklearn"]["contender"] == "MLPRegressor"
+        for key in predictors:
+            r = by[key]
+            assert r["task"] == "regression" and r["n_iter"] == 2  # --quick
+            assert r["accuracy"] is None and r["log_loss"] is None
+            # the held-out R^2 of the fitted model, recomputed
+            expected = _held_out_r2(row, regression_run["fitted"][row, key])
+            assert r["r2"] == pytest.approx(expected, abs=1e-12), (row, key)
+        for key in ("gemm", "floor"):  # they train nothing
+            assert by[key]["r2"] is None and by[key]["s_per_epoch"] > 0
+        ours = by["skmlp"]
+        assert ours["ratio"] > 0 and ours["ratio_floor"] > 0
+        assert ours["ratio_gemm_only"] > 0
+    # the regressors fit 3 targets, and predict them
+    est = regression_run["fitted"]["reg-adam-64-f64", "skmlp"]
+    assert est.n_outputs_ == 3 and est.out_activation_ == "identity"
+    first_line = regression_run["table"].splitlines()[0]
+    header = [cell.strip() for cell in first_line.split("|")]
+    assert "R²" in header and "ratio vs floor" in header
+    assert "accuracy" not in header and "log-loss" not in header
+    assert any(n.startswith("regression rows (") for n in regression_run["notes"])
+
+
+def test_skmlp_and_mlpregressor_reach_the_same_r2_on_the_same_model(regression_run):
+    by = {(r["row"], r["key"]): r for r in regression_run["results"]}
+    # float64: skmlp fits MLPRegressor's model (the same weights, to rounding)
+    ours, theirs = by["reg-adam-64-f64", "skmlp"], by["reg-adam-64-f64", "sklearn"]
+    assert ours["r2"] == pytest.approx(theirs["r2"], abs=1e-10)
+    fitted = regression_run["fitted"]
+    for a, b in zip(
+        fitted["reg-adam-64-f64", "skmlp"].coefs_,
+        fitted["reg-adam-64-f64", "sklearn"].coefs_,
+        strict=True,
+    ):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
+    # float32: the same training, rounded alike or nearly
+    row = "reg-adam-256x256-f32"
+    ours, theirs = by[row, "skmlp"], by[row, "sklearn"]
+    assert ours["r2"] == pytest.approx(theirs["r2"], abs=1e-4)
+    checks = "\n".join(regression_run["checks"])
+    assert "reg-adam-64-f64 (1 thread): |R²(skmlp) - R²(MLPRegressor)|" in checks
+    assert "(the same model, < 1e-6: ok)" in checks
+
+
+def test_regression_floor_has_one_output_per_target_and_the_head_z_minus_y(
+    regression_run,
+):
+    from mlpbench.floor import FloorNet
+
+    for key in ("gemm", "floor"):  # sized by the targets, not their values
+        net = regression_run["fitted"]["reg-adam-64-f64", key].network_
+        assert net.W[-1].shape == (64, 3)
+    # one batch of all the rows: the floor's last step read every target
+    rng = np.random.default_rng(0)
+    X = np.column_stack([np.arange(7.0), rng.standard_normal((7, 2))])
+    Y = rng.standard_normal((7, 2))
+    floor = FloorNet((4,), batch_size=7, max_iter=1, with_data=True, n_threads=1)
+    floor.regression = True
+    net = floor.fit(X, Y).network_
+    order = net.A[0][:, 0].astype(int)  # the shuffled rows, by their first column
+    assert sorted(order) == list(range(7))
+    np.testing.assert_array_equal(net.A[0], X[order])
+    np.testing.assert_allclose(net.A[-1], net.A[1] @ net.W[1])
+    np.testing.assert_allclose(net.dZ[-1], net.A[-1] - Y[order])
+    # a 1-d target: one output unit
+    one = FloorNet((4,), 7, 1, with_data=False, n_threads=1, regression=True)
+    assert one.fit(X, Y[:, 0]).network_.W[-1].shape == (4, 1)
+
+
+def test_summary_gives_the_regression_rows_r2(regression_run):
+    saved = json.loads(regression_run["json"].read_text())
+    summary = _load("summary", RUN.parent / "summary.py").summarize(saved)
+    by = {(r["row"], r["key"]): r for r in saved["results"]}
+    for row in REGRESSION_ROWS:
+        ours, theirs = by[row, "skmlp"], by[row, "sklearn"]
+        line = next(x for x in summary.splitlines() if x.startswith(f"| {row} | 1 |"))
+        assert f"| R² {ours['r2']:.4f} / {theirs['r2']:.4f} |" in line
 
 
 @pytest.fixture(scope="module")

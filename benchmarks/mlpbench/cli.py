@@ -31,8 +31,8 @@ from .torch_mlp import default_threads
 from .util import all_threads
 
 DESCRIPTION = (
-    "Benchmark skmlp's classifiers against scikit-learn (and PyTorch when "
-    "installed), beside the physical floor of each minibatch row."
+    "Benchmark skmlp's classifiers and regressor against scikit-learn (and "
+    "PyTorch when installed), beside the physical floor of each minibatch row."
 )
 CONTENDER_KEYS = [*CONTENDERS, "onnx"]  # onnx: the prediction-latency rows only
 
@@ -152,7 +152,8 @@ def main(argv=None):
     if report["load_before"] and report["load_before"][0] > 0.5:
         print("  the machine is busy: absolute times suffer, the paired ratios less")
     data = DataCache(args.quick)
-    warm_up_skmlp(plan.contenders)
+    regression = any(row.regression for row in plan.rows.values())
+    warm_up_skmlp(plan.contenders, regression)
     # the load of --busy: started before any timed work, stopped after the
     # last, also when the measurement raises (or is interrupted)
     with Busy(args.busy):
@@ -170,14 +171,15 @@ def main(argv=None):
     return report
 
 
-def warm_up_skmlp(contenders):
+def warm_up_skmlp(contenders, regression=False):
     """One tiny untimed fit per dtype before any measurement.
 
     With the ``fast`` extra, skmlp's compiled kernels are loaded (or compiled,
     after an upgrade) on their first use in a process; like an import, that
     is paid once, and its Python objects would otherwise count in the peak
     memory of the first row that uses them. The fit uses every kernel the
-    rows do: three classes (the softmax head), ReLU and dropout.
+    rows do: three classes (the softmax head), ReLU and dropout; and, when
+    regression rows run, the regressor with three targets (its head).
     """
     if "skmlp" not in contenders:
         return
@@ -185,7 +187,7 @@ def warm_up_skmlp(contenders):
 
     import numpy as np
 
-    from skmlp import ScratchMLPClassifier
+    from skmlp import ScratchMLPClassifier, ScratchMLPRegressor
 
     X = np.random.default_rng(0).normal(size=(40, 4))
     y = np.arange(40) % 3
@@ -195,6 +197,9 @@ def warm_up_skmlp(contenders):
             for dropout in (0.0, 0.1):
                 est = ScratchMLPClassifier((4,), max_iter=1, dropout=dropout)
                 est.fit(X.astype(dtype), y)
+            if regression:
+                est = ScratchMLPRegressor(hidden_layer_sizes=(4,), max_iter=1)
+                est.fit(X.astype(dtype), X[:, :3].astype(dtype))
 
 
 def run_training_rows(plan, data, device):
@@ -251,10 +256,11 @@ def finish_report(report, results, latency, gemm):
     report.update(
         gemm_flops=gemm, load_after=rep.load_average(), results=results, latency=latency
     )
-    report["checks"] = rep.logistic_checks(results)
+    report["checks"] = rep.logistic_checks(results) + rep.regression_checks(results)
     report["notes"] = rep.notes(report)
     in_settings, defaults = rep.split_results(results)
-    report["table"] = rep.format_table(in_settings)
+    columns = rep.training_columns(in_settings)
+    report["table"] = rep.format_table(in_settings, columns)
     if defaults:
         report["defaults_table"] = rep.format_table(defaults, rep.DEFAULTS_COLUMNS)
     if latency:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from threadpoolctl import threadpool_limits
 
 from .devices import on_device
@@ -39,7 +39,8 @@ class Settings:
 
 
 def _mlp_params(row, n_iter):
-    """MLPClassifier's parameters for exactly `n_iter` epochs and no early stop."""
+    """MLPClassifier's (and MLPRegressor's) parameters for exactly `n_iter`
+    epochs and no early stop."""
     return dict(
         hidden_layer_sizes=row.hidden,
         solver=row.solver,
@@ -61,6 +62,9 @@ def make_skmlp(row, n_iter, settings):
 
     if row.logistic:
         return "skmlp", skmlp.ScratchLogisticNet(**_mlp_params(row, n_iter))
+    if row.regression:
+        est = skmlp.ScratchMLPRegressor(**_mlp_params(row, n_iter), dropout=row.dropout)
+        return "skmlp", est
     est = skmlp.ScratchMLPClassifier(**_mlp_params(row, n_iter), dropout=row.dropout)
     return "skmlp", est
 
@@ -118,8 +122,11 @@ def make_sklearn(row, n_iter, settings):
     if row.logistic:
         est = LogisticRegression(C=1 / row.alpha, tol=row.tol, max_iter=n_iter)
         return "LogisticRegression", est
-    label = "MLPClassifier (no dropout)" if row.dropout else "MLPClassifier"
-    return label, MLPClassifier(**_mlp_params(row, n_iter))
+    if row.regression:
+        name, est = "MLPRegressor", MLPRegressor(**_mlp_params(row, n_iter))
+    else:
+        name, est = "MLPClassifier", MLPClassifier(**_mlp_params(row, n_iter))
+    return (f"{name} (no dropout)" if row.dropout else name), est
 
 
 def make_torch(row, n_iter, settings):
@@ -134,6 +141,7 @@ def make_torch(row, n_iter, settings):
         random_state=SEED,
         n_threads=settings.n_threads,  # None on a defaults row: torch's own
         device=settings.device,
+        regression=row.regression,
     )
     label = "PyTorch" if settings.device is None else f"PyTorch ({settings.device})"
     return label, est
@@ -143,7 +151,8 @@ class ArrayAPIFit:
     """skmlp fitted on PyTorch tensors on a device, under array_api_dispatch.
 
     The arrays are moved to the device once, before the timed fits; predictions
-    come back to the host as NumPy for the scores.
+    come back to the host as NumPy for the scores (probabilities of a
+    classifier, values of a regressor).
     """
 
     untraced_memory = True  # torch's allocator does not report to tracemalloc
@@ -169,14 +178,21 @@ class ArrayAPIFit:
         with sklearn.config_context(array_api_dispatch=True):
             self.estimator.fit(on_device(X, self.device), on_device(y, self.device))
         self.n_iter_ = self.estimator.n_iter_
-        self.classes_ = _to_numpy(self.estimator.classes_)
+        if hasattr(self.estimator, "classes_"):
+            self.classes_ = _to_numpy(self.estimator.classes_)
         return self
 
-    def predict_proba(self, X):
+    def _on_host(self, method, X):
         import sklearn
 
         with sklearn.config_context(array_api_dispatch=True):
-            return _to_numpy(self.estimator.predict_proba(on_device(X, self.device)))
+            return _to_numpy(getattr(self.estimator, method)(on_device(X, self.device)))
+
+    def predict_proba(self, X):
+        return self._on_host("predict_proba", X)
+
+    def predict(self, X):
+        return self._on_host("predict", X)
 
 
 def _to_numpy(array):
@@ -201,6 +217,7 @@ def _make_floor(row, n_iter, settings, with_data):
         max_iter=n_iter,
         with_data=with_data,
         n_threads=settings.n_threads,
+        regression=row.regression,
     )
     return ("floor" if with_data else "GEMM only"), est
 
@@ -213,7 +230,8 @@ def make_floor(row, n_iter, settings):
     return _make_floor(row, n_iter, settings, with_data=True)
 
 
-# "ratio vs sklearn" divides by the s/epoch of this contender, in the same row;
+# "ratio vs sklearn" divides by the s/epoch of this contender, in the same row
+# (MLPClassifier, MLPRegressor or LogisticRegression);
 # "ratio vs floor" and "ratio vs GEMM-only" by those of the floor contenders.
 REFERENCE = "sklearn"
 FLOORS = {"ratio_floor": "floor", "ratio_gemm_only": "gemm"}

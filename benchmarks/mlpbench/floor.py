@@ -19,6 +19,14 @@ numba is importable, and the cheapest NumPy expression of the same traffic
 Its step size is 0, so the weights -- the GEMM inputs -- stay the same across
 epochs: the traffic is the same, and no value can overflow into a slow path.
 
+The output layer is as wide as the model's: one unit per class (one for two
+classes), or per target column on a regression row.  On a classification row
+the output gradient ``dZ`` is a fixed buffer: the softmax head is work the
+floor does not count.  On a regression row the squared error's head is the
+data itself, ``dZ = Z - Y``: the floor gathers the batch's target rows with
+its input rows and forms ``Z - Y`` in ``dZ`` (one subtraction, the least any
+implementation does with the targets); "GEMM only" does neither.
+
 Neither contender computes activations, a loss, biases' gradients or the
 optimizer's arithmetic: they bound from below what a training step costs.
 """
@@ -32,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .rows import SEED
+from .util import output_units
 
 _KERNELS = {}  # (n_params, dtype, n_threads) -> (name, function)
 # rounds of the candidates' timing, interleaved: with seven calls of one
@@ -171,9 +180,19 @@ class _Network:
 
     def products(self, b):
         """The matrix products of one step on the first `b` rows of the buffers."""
-        A, dZ = [a[:b] for a in self.A], [d[:b] for d in self.dZ]
+        self.forward(b)
+        self.backward(b)
+
+    def forward(self, b):
+        """``Z = A W`` layer by layer; ``A[-1]`` is then the output layer's Z."""
+        A = [a[:b] for a in self.A]
         for layer, W in enumerate(self.W):
             np.matmul(A[layer], W, out=A[layer + 1])
+
+    def backward(self, b):
+        """The weight gradients, and the input gradients but the first layer's,
+        from the output gradient ``dZ[-1]``."""
+        A, dZ = [a[:b] for a in self.A], [d[:b] for d in self.dZ]
         for layer in reversed(range(len(self.W))):
             np.matmul(A[layer].T, dZ[layer], out=self.dW[layer])
             if layer > 0:  # no gradient for the input
@@ -189,10 +208,10 @@ class FloorNet:
     max_iter: int
     with_data: bool
     n_threads: int
+    regression: bool = False
 
     def _sizes(self, X, y):
-        n_classes = len(np.unique(y))
-        return [X.shape[1], *self.hidden, 1 if n_classes == 2 else n_classes]
+        return [X.shape[1], *self.hidden, output_units(y, self.regression)]
 
     def prepare(self, X, y):
         """Chooses (and compiles) the optimizer pass for this network, once."""
@@ -210,6 +229,12 @@ class FloorNet:
             self.kernel_, step = optimizer_pass(
                 len(net.params), X.dtype, self.n_threads
             )
+        # the targets a regression row's head reads: (n, outputs) in X's dtype
+        # (no copy when they are already), and a buffer for a batch of them
+        Y = Y_batch = None
+        if self.regression and self.with_data:
+            Y = np.asarray(y, dtype=X.dtype).reshape(len(y), -1)
+            Y_batch = np.empty((batch, Y.shape[1]), dtype=X.dtype)
         lr = X.dtype.type(0)
         for _ in range(self.max_iter):
             order = rng.permutation(len(X)) if self.with_data else None
@@ -220,10 +245,15 @@ class FloorNet:
                     # ("raise") would copy through a temporary when given out=
                     rows = order[start : start + b]
                     np.take(X, rows, axis=0, out=net.A[0][:b], mode="clip")
-                net.products(b)
+                net.forward(b)
+                if Y is not None:  # the squared error's head: dZ = Z - Y
+                    np.take(Y, rows, axis=0, out=Y_batch[:b], mode="clip")
+                    np.subtract(net.A[-1][:b], Y_batch[:b], out=net.dZ[-1][:b])
+                net.backward(b)
                 if self.with_data:
                     step(net.params, net.grad, net.m, net.v, lr)
         self.n_iter_ = self.max_iter
+        self.network_ = net  # its buffers hold the last step's (for the tests)
         return self
 
     @property

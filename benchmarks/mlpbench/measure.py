@@ -5,7 +5,7 @@ import time
 import tracemalloc
 
 import numpy as np
-from sklearn.metrics import log_loss
+from sklearn.metrics import log_loss, r2_score
 from threadpoolctl import threadpool_limits
 
 from .devices import device_peak_mib, is_cuda, reset_device_peak, synchronize
@@ -103,11 +103,19 @@ def n_iter_of(est):
     return int(np.max(est.n_iter_))  # LogisticRegression's is an array
 
 
-def held_out_scores(est, X_test, y_test):
-    """(accuracy, log-loss) on the test split; (None, None) for a contender that
-    does not predict (the floors)."""
-    if not hasattr(est, "predict_proba"):
-        return None, None
-    proba = est.predict_proba(X_test)
-    accuracy = float(np.mean(est.classes_[np.argmax(proba, axis=1)] == y_test))
-    return accuracy, float(log_loss(y_test, proba, labels=est.classes_))
+def held_out_scores(est, X_test, y_test, regression=False):
+    """{"accuracy", "log_loss", "r2"} on the test split: the first two on a
+    classification row, R^2 (r2_score, the targets' uniform average) on a
+    regression row, the others None; all None for a contender that does not
+    predict (the floors)."""
+    scores = dict.fromkeys(["accuracy", "log_loss", "r2"])
+    if regression:
+        if hasattr(est, "predict"):
+            scores["r2"] = float(r2_score(y_test, est.predict(X_test)))
+        return scores
+    if hasattr(est, "predict_proba"):
+        proba = est.predict_proba(X_test)
+        predicted = est.classes_[np.argmax(proba, axis=1)]
+        scores["accuracy"] = float(np.mean(predicted == y_test))
+        scores["log_loss"] = float(log_loss(y_test, proba, labels=est.classes_))
+    return scores

@@ -50,7 +50,7 @@ _NAMING = [
     ("contender", "<", lambda r: r["contender"]),
     ("threads", ">", lambda r: str(r["threads"])),
 ]
-COLUMNS = [
+_TIMES = [
     *_NAMING,
     ("epochs", ">", lambda r: fmt(r.get("n_iter"), "d")),
     ("fit s", ">", lambda r: fmt(r.get("fit_s"), ".3g")),
@@ -60,10 +60,32 @@ COLUMNS = [
     ("floor ratio IQR", ">", lambda r: _span(r.get("ratio_floor_iqr"))),
     ("ratio vs GEMM-only", ">", lambda r: fmt(r.get("ratio_gemm_only"), ".2f")),
     ("peak MiB", ">", lambda r: fmt(r.get("peak_mib"), ".3g")),
-    ("accuracy", ">", lambda r: fmt(r.get("accuracy"), ".4f")),
-    ("log-loss", ">", lambda r: fmt(r.get("log_loss"), ".5f")),
-    ("% GEMM", ">", lambda r: fmt(r.get("gemm_pct"), ".0f")),
 ]
+# the held-out scores of each task: a table has those of the tasks it shows
+SCORES = {
+    "classification": [
+        ("accuracy", ">", lambda r: fmt(r.get("accuracy"), ".4f")),
+        ("log-loss", ">", lambda r: fmt(r.get("log_loss"), ".5f")),
+    ],
+    "regression": [("R²", ">", lambda r: fmt(r.get("r2"), ".4f"))],
+}
+_GEMM = ("% GEMM", ">", lambda r: fmt(r.get("gemm_pct"), ".0f"))
+COLUMNS = [*_TIMES, *SCORES["classification"], _GEMM]
+
+
+def task_of(result):
+    """'classification' or 'regression' (reports from before the regression
+    rows have no "task": classification)."""
+    return result.get("task", "classification")
+
+
+def training_columns(results):
+    """The training table's columns: the scores of the tasks in `results`
+    (accuracy and log-loss, R², or all three), the classifiers' without any."""
+    tasks = {task_of(r) for r in results} or {"classification"}
+    scores = [column for task in SCORES if task in tasks for column in SCORES[task]]
+    return [*_TIMES, *scores, _GEMM]
+
 
 LATENCY_COLUMNS = [
     *_NAMING,
@@ -164,6 +186,17 @@ DEFAULTS_NOTE = (
     "default, / PyTorch default. Busy processes during the measurement: {busy}."
 )
 
+REGRESSION_NOTE = (
+    "regression rows ({rows}): ScratchMLPRegressor, MLPRegressor and the "
+    "PyTorch loop train the same network with an identity output and half "
+    "the squared error (PyTorch: summed over the targets, averaged over the "
+    "batch, MLPRegressor's gradient). R²: r2_score of the predictions on the "
+    "held-out split, the targets' uniform average. The floor there also "
+    "gathers the batch's target rows and forms the output gradient Z - Y "
+    "(the squared error's head, which no implementation can skip); GEMM only "
+    "does neither."
+)
+
 LATENCY_NOTE = (
     "prediction rows: predict_proba of a (256, 256) float32 network fitted for "
     "1 epoch on 5000 training rows of the synthetic data (skmlp and "
@@ -201,6 +234,10 @@ def notes(report):
             "conservative. The floors there are those of the network without "
             "dropout."
         )
+    regression_rows = [r["row"] for r in results if task_of(r) == "regression"]
+    if regression_rows:
+        rows = ", ".join(dict.fromkeys(regression_rows))
+        found.append(REGRESSION_NOTE.format(rows=rows))
     defaults_rows = list(dict.fromkeys(r["row"] for r in results if r.get("defaults")))
     if defaults_rows:
         config = report.get("config", {})
@@ -234,6 +271,27 @@ def logistic_checks(results):
                 f"{row} ({threads_text(threads)}): |log-loss(skmlp) - "
                 f"log-loss(LogisticRegression)| = {gap:.2e} (< 1e-4: {verdict})"
             )
+    return found
+
+
+def regression_checks(results):
+    """skmlp's R² beside MLPRegressor's on each regression row: on a float64
+    row the two fit the same model (skmlp's parity with MLPRegressor), and the
+    R² must agree to 1e-6; in float32 the kernels' rounding may differ."""
+    done = {(r["row"], r["threads"], r["key"]): r for r in results if not r["error"]}
+    found = []
+    for (row, threads, key), ours in done.items():
+        theirs = done.get((row, threads, REFERENCE))
+        if key == "skmlp" and ROWS[row].regression and theirs is not None:
+            gap = abs(ours["r2"] - theirs["r2"])
+            line = (
+                f"{row} ({threads_text(threads)}): |R²(skmlp) - R²(MLPRegressor)| "
+                f"= {gap:.2e}"
+            )
+            if ROWS[row].dtype == "float64":
+                verdict = "ok" if gap < 1e-6 else "NOT EQUAL"
+                line += f" (the same model, < 1e-6: {verdict})"
+            found.append(line)
     return found
 
 

@@ -22,6 +22,9 @@ class Row:
     dropout: float = 0.0
     alpha: float = 1e-4
     logistic: bool = False  # ScratchLogisticNet against LogisticRegression(C=1/alpha)
+    # ScratchMLPRegressor against MLPRegressor (squared error, identity output),
+    # scored by R^2 on the held-out split instead of accuracy and log-loss
+    regression: bool = False
     # A "defaults" row runs once, with no thread limit from the harness: skmlp,
     # MLPClassifier and PyTorch with their own default threads, beside skmlp
     # forced to one thread and to all (see DEFAULTS_CONTENDERS); --threads does
@@ -34,6 +37,10 @@ class Row:
     @property
     def stochastic(self):
         return self.solver != "lbfgs"
+
+    @property
+    def task(self):
+        return "regression" if self.regression else "classification"
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,21 @@ ROWS = {
         "float32",
         dropout=0.2,
         about="dropout 0.2; MLPClassifier has none and trains without",
+    ),
+    "reg-adam-256x256-f32": Row(
+        "regression",
+        (256, 256),
+        "float32",
+        regression=True,
+        about="regression, 3 targets, MNIST-sized: squared error, float32",
+    ),
+    "reg-adam-64-f64": Row(
+        "regression",
+        (64,),
+        "float64",
+        epochs=3,
+        regression=True,
+        about="regression, 3 targets, narrow: overhead-bound, float64",
     ),
     "lbfgs-digits": Row(
         "digits",

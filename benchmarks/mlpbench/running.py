@@ -19,7 +19,7 @@ from .measure import (
     timed_fit,
 )
 from .rows import Row
-from .util import all_threads, fmt, log, threads_text
+from .util import all_threads, fmt, log, output_units, threads_text
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,7 @@ def _failed_row(name, row, settings, contenders, error):
                     "key": key,
                     "threads": _threads_of(settings, made[1]),
                     "dtype": row.dtype,
+                    "task": row.task,
                     "defaults": row.defaults,
                     "error": error,
                 }
@@ -143,8 +144,8 @@ def run_row(run, contenders):
             label, est = makers[key](row, row.epochs, settings)
             _record_timed_fit(cells[key], label, est, run)
 
-    n_classes = len(np.unique(y_train))
-    layer_sizes = [X_train.shape[1], *row.hidden, 1 if n_classes == 2 else n_classes]
+    outputs = output_units(y_train, row.regression)
+    layer_sizes = [X_train.shape[1], *row.hidden, outputs]
     flops = flops_per_epoch(len(y_train), layer_sizes)
     return [_summarise(run, key, cells, flops) for key in keys]
 
@@ -213,13 +214,14 @@ def _summarise(run, key, cells, flops):
         "key": key,
         "threads": cell.get("threads", run.settings.n_threads),
         "dtype": run.row.dtype,
+        "task": run.row.task,
         "defaults": run.row.defaults,
         "error": cell["error"],
     }
     if cell["error"] is not None:
         return result
     est = cell["estimator"]
-    accuracy, loss = held_out_scores(est, run.data[1], run.data[3])
+    scores = held_out_scores(est, run.data[1], run.data[3], run.row.regression)
     result.update(
         fit_seconds=cell["fit_seconds"],
         n_iter=cell["n_iter"][-1],
@@ -227,8 +229,7 @@ def _summarise(run, key, cells, flops):
         s_per_epoch=float(np.median(_per_epoch(cell))),
         s_per_epoch_iqr=np.percentile(_per_epoch(cell), [25, 75]).tolist(),
         peak_mib=cell["peak_mib"],
-        accuracy=accuracy,
-        log_loss=loss,
+        **scores,  # accuracy and log_loss, or r2 (a regression row)
         flops_per_epoch=flops,
         gemm_pct=None,  # once the run's best GEMM throughput is known
         ratio=_paired_ratio(cell, cells.get(REFERENCE)),

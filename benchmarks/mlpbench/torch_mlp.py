@@ -1,4 +1,5 @@
-"""A plain PyTorch loop that trains MLPClassifier's network the way it does."""
+"""A plain PyTorch loop that trains MLPClassifier's (or MLPRegressor's) network
+the way it does."""
 
 import numpy as np
 
@@ -29,6 +30,13 @@ class TorchMLP:
     The data and the network live on `device` (None: the CPU).  `batch_size`
     "auto" is MLPClassifier's min(200, n); `n_threads` None is PyTorch's own
     default thread count (`default_threads`).
+
+    ``regression=True`` trains MLPRegressor's network instead: one output per
+    target column, the identity output, and half the squared error summed
+    over the outputs and averaged over the batch -- the objective whose
+    gradient MLPRegressor follows, ``(Z - Y) / batch`` at the output layer
+    (the loss curve records MLPRegressor's value of it, the mean over the
+    outputs); ``predict`` returns the shape of the ``y`` it was fitted on.
     """
 
     untraced_memory = True  # torch's allocator does not report to tracemalloc
@@ -44,6 +52,7 @@ class TorchMLP:
         random_state,
         n_threads,
         device=None,
+        regression=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.batch_size = batch_size
@@ -53,6 +62,7 @@ class TorchMLP:
         self.random_state = random_state
         self.n_threads = n_threads
         self.device = device
+        self.regression = regression
 
     def _network(self, sizes, dtype):
         import torch
@@ -93,16 +103,14 @@ class TorchMLP:
         # torch's setting is global: set it, whatever ran before
         torch.set_num_threads(self.n_threads or default_threads())
         torch.manual_seed(self.random_state)
-        self.classes_, y_encoded = np.unique(y, return_inverse=True)
         X_t = on_device(X, self.device)
-        y_t = torch.asarray(y_encoded.astype(np.int64), device=self.device)
-        sizes = [X.shape[1], *self.hidden_layer_sizes, len(self.classes_)]
+        y_t, n_outputs, loss_fn = self._targets(y, X_t.dtype)
+        sizes = [X.shape[1], *self.hidden_layer_sizes, n_outputs]
         self.model_ = model = self._network(sizes, X_t.dtype)
         batch_size = self.batch_size
         if batch_size == "auto":  # MLPClassifier's
             batch_size = min(200, len(y_t))
         optimizer = self._optimizer(model, batch_size)
-        loss_fn = torch.nn.CrossEntropyLoss()
         generator = torch.Generator().manual_seed(self.random_state)
         model.train()
         self.loss_curve_ = []
@@ -116,14 +124,51 @@ class TorchMLP:
                 optimizer.step()
                 # kept on the device: no host round trip per batch
                 total = total + loss.detach() * len(batch)
-            self.loss_curve_.append(float(total) / len(y_t))
+            # MLPRegressor reports the mean over the outputs, not the sum
+            per_output = n_outputs if self.regression else 1
+            self.loss_curve_.append(float(total) / len(y_t) / per_output)
         self.n_iter_ = self.max_iter
         return self
 
-    def predict_proba(self, X):
+    def _targets(self, y, dtype):
+        """(targets on the device, output units, loss function of a batch)."""
+        import torch
+
+        if self.regression:
+            self.y_ndim_ = np.ndim(y)
+            self.n_outputs_ = 1 if self.y_ndim_ == 1 else np.shape(y)[1]
+            # moved once (on_device caches by array), then a view; cast to
+            # X's dtype if it is not (the benchmark's targets already are)
+            Y_t = on_device(y, self.device).reshape(len(y), self.n_outputs_)
+            Y_t = Y_t.to(dtype)
+
+            def half_squared_error(Z, Y):  # summed over outputs, batch mean
+                return torch.nn.functional.mse_loss(Z, Y, reduction="sum") * (
+                    0.5 / len(Z)
+                )
+
+            return Y_t, self.n_outputs_, half_squared_error
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        y_t = torch.asarray(y_encoded.astype(np.int64), device=self.device)
+        return y_t, len(self.classes_), torch.nn.CrossEntropyLoss()
+
+    def _outputs(self, X):
         import torch
 
         self.model_.eval()
         with torch.no_grad():
-            proba = torch.softmax(self.model_(on_device(X, self.device)), dim=1)
-        return proba.cpu().numpy()
+            return self.model_(on_device(X, self.device))
+
+    def predict_proba(self, X):
+        import torch
+
+        if self.regression:
+            raise AttributeError("a regression TorchMLP has no predict_proba")
+        return torch.softmax(self._outputs(X), dim=1).cpu().numpy()
+
+    def predict(self, X):
+        """The values (regression) or the classes of the largest output."""
+        Z = self._outputs(X).cpu().numpy()
+        if not self.regression:
+            return self.classes_[np.argmax(Z, axis=1)]
+        return Z[:, 0] if self.y_ndim_ == 1 else Z

@@ -1,8 +1,10 @@
 """Small helpers shared by the modules: progress lines, number formatting, the
-number of CPUs."""
+number of CPUs, the width of a network's output layer."""
 
 import os
 import sys
+
+import numpy as np
 
 
 def log(message):
@@ -25,3 +27,13 @@ def all_threads():
 
 def fmt(value, spec):
     return "n/a" if value is None else format(value, spec)
+
+
+def output_units(y, regression):
+    """The width of the output layer for targets `y`: one unit per target
+    column (regression), else one per class (one for two classes, as
+    MLPClassifier's logistic output)."""
+    if regression:
+        return 1 if np.ndim(y) == 1 else np.shape(y)[1]
+    n_classes = len(np.unique(y))
+    return 1 if n_classes == 2 else n_classes

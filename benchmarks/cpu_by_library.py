@@ -63,7 +63,7 @@ def _report(perf, data):
 
 def main(argv=None):
     from mlpbench.contenders import Settings, make_floor, make_skmlp
-    from mlpbench.data import make_synthetic
+    from mlpbench.data import DATASETS
     from mlpbench.rows import ROWS
     from threadpoolctl import threadpool_limits
 
@@ -81,7 +81,7 @@ def main(argv=None):
         raise SystemExit("cpu_by_library.py needs Linux perf on the PATH.")
     row = ROWS[args.row]
     make = make_skmlp if args.contender == "skmlp" else make_floor
-    X, _, y, _ = make_synthetic(args.quick)
+    X, _, y, _ = DATASETS[row.data](args.quick)  # the row's own data
     X = X.astype(row.dtype)
     settings = Settings(args.threads)
     with (

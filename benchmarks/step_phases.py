@@ -88,7 +88,7 @@ def _instrument(totals, counts):
 
 def main(argv=None):
     from mlpbench.contenders import Settings, make_skmlp
-    from mlpbench.data import make_synthetic
+    from mlpbench.data import DATASETS
     from mlpbench.rows import ROWS
     from threadpoolctl import threadpool_limits
 
@@ -99,7 +99,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small data (smoke test)")
     args = parser.parse_args(argv)
     row = ROWS[args.row]
-    X, _, y, _ = make_synthetic(args.quick)
+    X, _, y, _ = DATASETS[row.data](args.quick)  # the row's own data
     X = X.astype(row.dtype)
     totals, counts = collections.Counter(), collections.Counter()
     with threadpool_limits(args.threads), warnings.catch_warnings():

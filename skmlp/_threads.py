@@ -10,7 +10,8 @@ else. So a fit
   :data:`_MIN_PROBED_STEP` seconds on one thread) on one thread;
 - otherwise times its own steps: a few with one thread, a few with the
   caller's thread count, alternately, and keeps the faster on average; it
-  probes again when the time of a step drifts (other processes come and go);
+  probes again when the mean time of its recent steps drifts (other
+  processes come and go);
 - only ever lowers the limits in force (``threadpoolctl.threadpool_limits``,
   ``OMP_NUM_THREADS`` ...), never raises them, and restores them when the fit
   ends, also on an exception or a KeyboardInterrupt.
@@ -43,6 +44,8 @@ _PROBE_STEPS, _PROBE_ROUNDS = 3, 2
 # at most every _MIN_STEPS_BETWEEN_PROBES steps.
 _DRIFT = 1.3
 _MIN_STEPS_BETWEEN_PROBES = 100
+# weight of the newest step in the running mean that is watched for drift
+_SMOOTHING = 0.05
 # A step with more threads this many times slower than one thread's mean
 # ends the probe.
 _GIVE_UP = 2.0
@@ -99,7 +102,7 @@ class ThreadChooser:
         self.candidates = [1, most] if share else [1]
         self.threads = 1
         self._probe, self._times = None, {}
-        self._last = self._expected = None
+        self._last = self._expected = self._recent = None
         self._rows = 0
         self._since_probe, self._warming = 0, False
 
@@ -153,9 +156,13 @@ class ThreadChooser:
             self._choose()
 
     def _watch(self, seconds_per_row):
+        # the drift of the recent steps' mean, not of one step: a single slow
+        # step (the epoch's last, short batch, a validation pass, a page
+        # fault) would otherwise start a probe, and each costs a few steps
         self._since_probe += 1
+        self._recent += _SMOOTHING * (seconds_per_row - self._recent)
         expected = self._expected
-        drifted = not expected / _DRIFT < seconds_per_row < expected * _DRIFT
+        drifted = not expected / _DRIFT < self._recent < expected * _DRIFT
         if drifted and self._since_probe >= _MIN_STEPS_BETWEEN_PROBES:
             self._start_probe()
             self._set(self._probe.pop(0))
@@ -167,6 +174,7 @@ class ThreadChooser:
         means = {n: _mean(t) for n, t in self._times.items() if t}
         best = min(means, key=means.get)
         self._probe, self._expected = None, means[best]
+        self._recent = self._expected
         self._set(best)
 
 

@@ -255,3 +255,30 @@ def test_short_steps_are_not_probed_with_more_threads():
             _feed(chooser, lambda n: 1e-3 if n == 1 else 0.5e-3, scale=1.0)
             assert chooser.threads == 1
             assert chooser._times[2] == []
+
+
+def test_single_slow_steps_do_not_start_a_probe(monkeypatch):
+    # the epoch's last short batch, a validation pass: one slow step now and
+    # then must not cost a probe each time
+    probes = []
+    original = ThreadChooser._start_probe
+
+    def counted(self):
+        probes.append(1)
+        original(self)
+
+    monkeypatch.setattr(ThreadChooser, "_start_probe", counted)
+    steps = {"n": 0}
+
+    def seconds(n):
+        steps["n"] += 1
+        if steps["n"] % 50 == 0:
+            return 2e-2
+        return 2e-3 if n == 1 else 1e-3
+
+    with threadpool_limits(2):
+        with ThreadChooser(SMALL_STEP_FLOPS * 10) as chooser:
+            for _ in range(20):
+                _feed(chooser, seconds)
+            assert chooser.threads == 2
+    assert len(probes) == 1

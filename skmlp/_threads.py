@@ -160,8 +160,11 @@ class ThreadChooser:
         # step (the epoch's last, short batch, a validation pass, a page
         # fault) would otherwise start a probe, and each costs a few steps
         self._since_probe += 1
-        self._recent += _SMOOTHING * (seconds_per_row - self._recent)
         expected = self._expected
+        step = min(
+            seconds_per_row, 2 * _DRIFT * expected
+        )  # one outlier moves it little
+        self._recent += _SMOOTHING * (step - self._recent)
         drifted = not expected / _DRIFT < self._recent < expected * _DRIFT
         if drifted and self._since_probe >= _MIN_STEPS_BETWEEN_PROBES:
             self._start_probe()

@@ -140,8 +140,10 @@ def test_small_steps_run_on_one_thread_without_probing():
 def _feed(chooser, seconds_of, scale=10.0):
     """Drive the chooser with step times ``scale * seconds_of(threads)``
     (long enough steps to be worth probing, unless ``scale`` is small)."""
-    clock = [0.0]
     import skmlp._threads as threads_module
+
+    # one clock per chooser, kept from call to call, as time is
+    clock = chooser.__dict__.setdefault("_test_clock", [0.0])
 
     def fake_clock():
         return clock[0]

@@ -28,10 +28,10 @@ per batch in a weight gradient), where models then differ in the last bits
 """
 
 import contextlib
-import functools
 import time
 
 from ._config import _config
+from ._core.backends import blas_libraries
 
 # Floating-point operations of one training step (products only) below which
 # it runs on one thread without probing: splitting a product this small over
@@ -55,13 +55,10 @@ _GIVE_UP = 2.0
 _MIN_PROBED_STEP = 2e-3
 
 
-@functools.cache
 def _blas():
     # the BLAS libraries loaded by NumPy and SciPy (looked up once: a scan of
     # the process's libraries takes milliseconds)
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController().select(user_api="blas").lib_controllers
+    return blas_libraries()
 
 
 def prediction_threads(layer_sizes, n_rows):

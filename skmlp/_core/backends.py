@@ -29,9 +29,12 @@ The core never imports scikit-learn: the estimator builds the backend of its
 input (``skmlp._placement``) and passes host transfers in as ``to_numpy``.
 """
 
+import concurrent.futures
 import functools
 import importlib.util
 import math
+import os
+import threading
 
 import numpy as np
 import scipy.sparse as sp
@@ -422,10 +425,70 @@ class NumbaBackend(NumpyBackend):
         else:
             rule, B, n_weights = penalty
             ranges = rule.ranges(n_weights, B, params.dtype)
-        optimizer.kernel_step(_kernels(), params, grads, lr, ranges)
+        parts = _parts(params.shape[0])
+        kernels = _kernels()
+
+        def step(part):
+            shifted = _shift(ranges, part)
+            optimizer.kernel_step(kernels, params, grads, lr, shifted, part)
+
+        # large vectors: one contiguous part per thread the BLAS may use, the
+        # first on this thread (the kernels release the GIL)
+        others = [_pool().submit(step, part) for part in parts[1:]]
+        step(parts[0])
+        for future in others:
+            future.result()
 
 
 _NO_MASK = np.zeros((0, 0), dtype=bool)
+
+# elements per part of a split update at least: a smaller part costs more to
+# hand to another thread (waking it) than the thread saves
+MIN_PART = 2**19
+
+
+def _parts(n):
+    """Contiguous slices of [0, n): one, or one per BLAS thread for large n."""
+    k = 1 if n < 2 * MIN_PART else min(blas_threads(), n // MIN_PART)
+    cuts = [i * n // k for i in range(k + 1)]
+    return [slice(lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:])]
+
+
+def _shift(ranges, part):
+    """The penalty's ranges ``(bounds, l1, l2)`` seen from inside ``part``."""
+    if part.start is None:
+        return ranges
+    bounds, l1, l2 = ranges
+    size = part.stop - part.start
+    return np.clip(bounds - part.start, 0, size), l1, l2
+
+
+@functools.cache
+def blas_libraries():
+    """threadpoolctl's controllers of the loaded BLAS libraries (looked up once)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController().select(user_api="blas").lib_controllers
+
+
+def blas_threads():
+    """The threads the BLAS may use now: the limits in force, the smallest."""
+    return min((lib.num_threads for lib in blas_libraries()), default=1)
+
+
+_pool_lock = threading.Lock()
+_executor = []
+
+
+def _pool():
+    # one pool for the process, made on first use and never shut down, so
+    # that concurrent fits can share it; its idle threads block, never spin
+    with _pool_lock:
+        if not _executor:
+            workers = max(1, (os.cpu_count() or 1) - 1)
+            pool = concurrent.futures.ThreadPoolExecutor(workers, "skmlp-update")
+            _executor.append(pool)
+        return _executor[0]
 
 
 @functools.cache

@@ -110,9 +110,10 @@ class SGD(_Optimizer):
         else:
             params += v
 
-    def kernel_step(self, kernels, params, grads, lr, penalty):
+    def kernel_step(self, kernels, params, grads, lr, penalty, part=slice(None)):
         c = _in_dtype(params.dtype, self.momentum, -lr)
-        kernels.momentum(params, grads, self.velocity, c, penalty, self.nesterov)
+        p, g, v = params[part], grads[part], self.velocity[part]
+        kernels.momentum(p, g, v, c, penalty, self.nesterov)
 
 
 class Adagrad(_Optimizer):
@@ -138,10 +139,10 @@ class Adagrad(_Optimizer):
         G += buf
         _scaled_step(params, grads, lr, G, self.epsilon, buf, self.backend)
 
-    def kernel_step(self, kernels, params, grads, lr, penalty):
+    def kernel_step(self, kernels, params, grads, lr, penalty, part=slice(None)):
         # RMSprop's kernel with rho = 1: G * 1 + (g * g) * 1 is G + g * g exactly
         c = _in_dtype(params.dtype, 1.0, 1.0, self.epsilon, -lr)
-        kernels.rmsprop(params, grads, self.cache, c, penalty)
+        kernels.rmsprop(params[part], grads[part], self.cache[part], c, penalty)
 
 
 class RMSprop(_Optimizer):
@@ -170,9 +171,9 @@ class RMSprop(_Optimizer):
         G += buf
         _scaled_step(params, grads, lr, G, self.epsilon, buf, self.backend)
 
-    def kernel_step(self, kernels, params, grads, lr, penalty):
+    def kernel_step(self, kernels, params, grads, lr, penalty, part=slice(None)):
         c = _in_dtype(params.dtype, self.rho, 1 - self.rho, self.epsilon, -lr)
-        kernels.rmsprop(params, grads, self.cache, c, penalty)
+        kernels.rmsprop(params[part], grads[part], self.cache[part], c, penalty)
 
 
 class Adam(_Optimizer):
@@ -216,10 +217,11 @@ class Adam(_Optimizer):
         v += buf
         _scaled_step(params, m, lr_t, v, self.epsilon, buf, self.backend)
 
-    def kernel_step(self, kernels, params, grads, lr_t, penalty):
+    def kernel_step(self, kernels, params, grads, lr_t, penalty, part=slice(None)):
         b1, b2 = self.beta_1, self.beta_2
         c = _in_dtype(params.dtype, b1, 1 - b1, b2, 1 - b2, self.epsilon, -lr_t)
-        kernels.adam(params, grads, self.m, self.v, c, penalty)
+        p, g, m, v = params[part], grads[part], self.m[part], self.v[part]
+        kernels.adam(p, g, m, v, c, penalty)
 
 
 # solver name -> (update rule, {the rule's argument: the estimator parameter

@@ -161,3 +161,51 @@ def test_numpy_backend_follows_fast_and_numba():
     fast = numpy_backend(True)
     assert type(fast) is (NumbaBackend if NUMBA else NumpyBackend)
     assert isinstance(fast, NumpyBackend)
+
+
+# -- the compiled update split over threads ----------------------------------------
+
+
+@pytest.mark.skipif(not NUMBA, reason="the fast extra (numba) is not installed")
+@pytest.mark.parametrize("solver", ["adam", "sgd", "rmsprop", "adagrad"])
+def test_a_split_update_gives_the_numpy_bits(solver):
+    """A vector of over 2 * MIN_PART values, updated in one part per BLAS
+    thread (the parts on other threads), moves as NumPy's update moves it,
+    with penalty ranges that the cut between the parts crosses."""
+    from threadpoolctl import threadpool_limits
+
+    from skmlp._core.backends import MIN_PART, NumbaBackend, NumpyBackend, _parts
+    from skmlp._core.optimizers import make_optimizer
+    from skmlp._core.penalties import ElasticNet
+
+    n = 2 * MIN_PART + 1001
+    sizes = [MIN_PART - 7, MIN_PART + 900]  # the second range crosses the cut
+    settings = {"momentum": 0.9, "nesterovs_momentum": True, "epsilon": 1e-8,
+                "rho": 0.9, "beta_1": 0.9, "beta_2": 0.999}  # fmt: skip
+    rng = np.random.default_rng(0)
+    p0, g = rng.normal(size=n).astype(np.float32), rng.normal(size=n).astype(np.float32)
+    results = []
+    for backend in (NumpyBackend(), NumbaBackend()):
+        penalty = (ElasticNet([0.3, 0.2], 0.4, sizes, backend=backend), 7.0, sum(sizes))
+        optimizer = make_optimizer(solver, n, np.float32, settings, backend)
+        p = p0.copy()
+        with threadpool_limits(2):
+            if isinstance(backend, NumbaBackend):
+                assert len(_parts(n)) == 2
+            for lr in (0.01, 0.02):
+                optimizer.step(p, g.copy(), lr, penalty)
+        results.append(p)
+    assert not np.array_equal(results[0], p0)
+    assert_array_equal(results[1], results[0])
+
+
+def test_small_updates_are_one_part_and_ranges_shift_into_parts():
+    from skmlp._core.backends import MIN_PART, _parts, _shift
+
+    assert _parts(1000) == [slice(0, 1000)]
+    bounds = np.array([0, 10, 25])
+    l1, l2 = np.zeros(2), np.ones(2)
+    shifted, a, b = _shift((bounds, l1, l2), slice(20, 40))
+    assert shifted.tolist() == [0, 0, 5] and a is l1 and b is l2
+    assert _shift((bounds, l1, l2), slice(None))[0] is bounds
+    assert all(p.stop - p.start >= MIN_PART for p in _parts(5 * MIN_PART))

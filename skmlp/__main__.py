@@ -223,18 +223,26 @@ def time_same_model(n_train=150, n_features=100, repeats=3, random_state=0):
         _contenders(500, random_state)[k]
         for k in ("ScratchMLPClassifier", "MLPClassifier")
     )
+    best, same = _race(ours.set_params(alpha=1.0), theirs.set_params(alpha=1.0),
+                       X_train, y_train, repeats)  # fmt: skip
+    return best[ScratchMLPClassifier], best[MLPClassifier], same
+
+
+def _race(ours, theirs, X, y, repeats):
+    """({class: best-of-``repeats`` fit seconds}, whether the two fitted
+    models' coefficients agree to 1e-10): fitted in turn on the same data."""
     best = {}
     for _ in range(repeats):
-        for est in (ours.set_params(alpha=1.0), theirs.set_params(alpha=1.0)):
+        for est in (ours, theirs):
             start = time.perf_counter()
-            est.fit(X_train, y_train)
+            est.fit(X, y)
             seconds = time.perf_counter() - start
             best[type(est)] = min(best.get(type(est), np.inf), seconds)
     same = all(
         np.allclose(a, b, rtol=0, atol=1e-10)
         for a, b in zip(ours.coefs_, theirs.coefs_, strict=True)
     )
-    return best[ScratchMLPClassifier], best[MLPClassifier], same
+    return best, same
 
 
 def time_same_regression(alpha, max_iter=500, repeats=3, random_state=0):
@@ -252,19 +260,10 @@ def time_same_regression(alpha, max_iter=500, repeats=3, random_state=0):
     y_train = y_scale.transform(y_train[:, None])[:, 0]
     y_test = y_scale.transform(y_test[:, None])[:, 0]  # R^2 is the same in y's units
     (ours, _), (theirs, _) = _regression_contenders(max_iter, random_state).values()
-    best = {}
+    ours, theirs = ours.set_params(alpha=alpha), theirs.set_params(alpha=alpha)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # counted below
-        for _ in range(repeats):
-            for est in (ours.set_params(alpha=alpha), theirs.set_params(alpha=alpha)):
-                start = time.perf_counter()
-                est.fit(X_train, y_train)
-                seconds = time.perf_counter() - start
-                best[type(est)] = min(best.get(type(est), np.inf), seconds)
-    same = all(
-        np.allclose(a, b, rtol=0, atol=1e-10)
-        for a, b in zip(ours.coefs_, theirs.coefs_, strict=True)
-    )
+        best, same = _race(ours, theirs, X_train, y_train, repeats)
     stuck = sum(int(est.n_iter_ >= est.max_iter) for est in (ours, theirs))
     return (
         best[ScratchMLPRegressor],

@@ -78,7 +78,7 @@ def test_core_runs_with_sklearn_unimportable():
         if path.stem != "__init__" and (path.stem != "_kernels" or NUMBA)
     ]
     code = f"""
-import importlib, importlib.abc, json, sys
+import importlib, importlib.abc, importlib.util, json, sys
 import numpy as np
 
 class Block(importlib.abc.MetaPathFinder):

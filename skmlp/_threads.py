@@ -50,9 +50,10 @@ _SMOOTHING = 0.05
 # ends the probe.
 _GIVE_UP = 2.0
 # Steps shorter than this on one thread are not probed with more: sharing
-# could save at most half of it, and on a busy machine a single step with
-# more threads can lose a scheduler time slice (milliseconds) waiting for one.
-_MIN_PROBED_STEP = 2e-3
+# could save at most half of it, while waking another thread costs tens of
+# microseconds, and on a busy machine a single step with more threads can
+# lose a scheduler time slice (milliseconds; the probe then gives up at once).
+_MIN_PROBED_STEP = 2.5e-4
 
 
 def _blas():

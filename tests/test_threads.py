@@ -250,11 +250,11 @@ def test_a_far_slower_step_with_more_threads_ends_the_probe_at_once():
 
 
 def test_short_steps_are_not_probed_with_more_threads():
-    # a step of 1 ms on one thread: sharing could save half a millisecond,
-    # and a busy machine could make a shared step lose a time slice
+    # a step of 0.1 ms on one thread: sharing could save 50 us, about what
+    # waking another thread costs
     with threadpool_limits(2):
         with ThreadChooser(SMALL_STEP_FLOPS * 10) as chooser:
-            _feed(chooser, lambda n: 1e-3 if n == 1 else 0.5e-3, scale=1.0)
+            _feed(chooser, lambda n: 1e-3 if n == 1 else 0.5e-3, scale=0.1)
             assert chooser.threads == 1
             assert chooser._times[2] == []
 

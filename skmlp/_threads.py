@@ -41,7 +41,8 @@ SMALL_STEP_FLOPS = 2e6
 # Steps timed per candidate in each round of a probe, and rounds per probe.
 _PROBE_STEPS, _PROBE_ROUNDS = 3, 2
 # A step more than this factor away from the probe's time starts a new probe,
-# at most every _MIN_STEPS_BETWEEN_PROBES steps.
+# at most every _MIN_STEPS_BETWEEN_PROBES steps (twice that after each probe
+# that one thread won, in a row).
 _DRIFT = 1.3
 _MIN_STEPS_BETWEEN_PROBES = 100
 # weight of the newest step in the running mean that is watched for drift
@@ -53,7 +54,7 @@ _GIVE_UP = 2.0
 # could save at most half of it, while waking another thread costs tens of
 # microseconds, and on a busy machine a single step with more threads can
 # lose a scheduler time slice (milliseconds; the probe then gives up at once).
-_MIN_PROBED_STEP = 2.5e-4
+_MIN_PROBED_STEP = 5e-4
 
 
 def _blas():
@@ -103,6 +104,7 @@ class ThreadChooser:
         self._last = self._expected = self._recent = None
         self._rows = 0
         self._since_probe, self._warming = 0, False
+        self._between = _MIN_STEPS_BETWEEN_PROBES  # doubles while one thread wins
 
     def __enter__(self):
         if len(self.candidates) > 1:
@@ -164,7 +166,7 @@ class ThreadChooser:
         )  # one outlier moves it little
         self._recent += _SMOOTHING * (step - self._recent)
         drifted = not expected / _DRIFT < self._recent < expected * _DRIFT
-        if drifted and self._since_probe >= _MIN_STEPS_BETWEEN_PROBES:
+        if drifted and self._since_probe >= self._between:
             self._start_probe()
             self._set(self._probe.pop(0))
 
@@ -174,6 +176,9 @@ class ThreadChooser:
         # scheduler gave away), which a median would ignore
         means = {n: _mean(t) for n, t in self._times.items() if t}
         best = min(means, key=means.get)
+        # on a busy machine every probe costs a slow step with more threads:
+        # while one thread keeps winning, probe half as often each time
+        self._between = _MIN_STEPS_BETWEEN_PROBES if best > 1 else 2 * self._between
         self._probe, self._expected = None, means[best]
         self._recent = self._expected
         self._set(best)

@@ -284,3 +284,29 @@ def test_single_slow_steps_do_not_start_a_probe(monkeypatch):
                 _feed(chooser, seconds)
             assert chooser.threads == 2
     assert len(probes) == 1
+
+
+def test_probes_back_off_while_one_thread_keeps_winning(monkeypatch):
+    # a machine whose load comes and goes every 150 steps: each change is a
+    # drift, but one thread always wins, so each probe waits twice as long
+    probes = []
+    original = ThreadChooser._start_probe
+
+    def counted(self):
+        probes.append(1)
+        original(self)
+
+    monkeypatch.setattr(ThreadChooser, "_start_probe", counted)
+    steps = {"n": 0}
+
+    def seconds(n):
+        steps["n"] += 1
+        busy = (steps["n"] // 150) % 2
+        return (2e-3 if busy else 1e-3) * (1 if n == 1 else 3)
+
+    with threadpool_limits(2):
+        with ThreadChooser(SMALL_STEP_FLOPS * 10) as chooser:
+            for _ in range(75):  # 3000 steps
+                _feed(chooser, seconds)
+            assert chooser.threads == 1
+    assert 2 <= len(probes) <= 7  # 100, 200, 400, 800, 1600 steps apart

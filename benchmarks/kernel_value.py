@@ -48,7 +48,6 @@ VARIANTS = {
     "no update kernel": _without("update"),
     "no bias_relu": _without("add_bias_and_activate"),
     "no relu_backward": _without("activation_backward"),
-    "no dropout kernel": _without("dropout"),
     "NumPy backend": NumpyBackend(),
 }
 
@@ -74,10 +73,7 @@ def measure(names, repeats, epochs):
     for name in names:
         row = ROWS[name]
         data = datasets.get(row.data, row.dtype)
-        if row.dropout == 0:
-            variants = {k: v for k, v in VARIANTS.items() if k != "no dropout kernel"}
-        else:
-            variants = VARIANTS
+        variants = VARIANTS
         for backend in variants.values():  # compile, touch the pages
             _fit_seconds(row, data, backend, 1)
         times = {k: [] for k in variants}

@@ -46,7 +46,6 @@ PHASES = [
     ("skmlp._core.backends", "NumpyBackend", "dropout"),
     ("skmlp._core.backends", "NumbaBackend", "add_bias_and_activate"),
     ("skmlp._core.backends", "NumbaBackend", "activation_backward"),
-    ("skmlp._core.backends", "NumbaBackend", "dropout"),
 ]
 
 

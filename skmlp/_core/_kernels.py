@@ -178,21 +178,6 @@ def bias_relu(Z, b, zero):
 
 
 @_jit()
-def dropout_mask(A, bits, threshold, scale, mask, out):
-    """mask = bits >= threshold (flat, row-major) and out = (A * mask) * scale."""
-    if mask.shape != A.shape or out.shape != A.shape or bits.shape[0] < A.size:
-        raise ValueError("dropout_mask: mask, out and bits must cover A")
-    zero, one = _zero_one(scale)
-    w = A.shape[1]
-    for i in range(A.shape[0]):
-        a, m, o, b = A[i], mask[i], out[i], bits[i * w : (i + 1) * w]
-        for j in range(w):
-            keep = b[j] >= threshold
-            m[j] = keep
-            o[j] = (a[j] * (one if keep else zero)) * scale
-
-
-@_jit()
 def relu_backward(A, dA, mask, scale):
     """dA = dA * [A > 0] in place; first dA = (dA * mask) * scale when ``mask``
     has rows (the dropout layer's backward). Multiplied by 1 or 0, as NumPy

@@ -388,9 +388,10 @@ class NumbaBackend(NumpyBackend):
 
     Each kernel is one pass where NumPy takes several, in NumPy's order and
     dtype (``_kernels`` says how): a ReLU layer's bias and activation, its
-    backward through the dropout mask, the dropout mask itself, and each
-    update rule with the penalty's gradient folded in. The rest (products,
-    the heads, other activations) is NumPy's.
+    backward through the dropout mask, and each update rule with the
+    penalty's gradient folded in. Each buys a few percent of some benchmark
+    row's fit (``benchmarks/kernel_value.py``); the rest (products, heads,
+    dropout masks, other activations) is NumPy's.
     """
 
     name = "numba"
@@ -409,15 +410,6 @@ class NumbaBackend(NumpyBackend):
         _kernels().relu_backward(A, dA, mask, A.dtype.type(1.0 / (1.0 - rate)))
         self.sum_rows_into(dA, db)
         return dA
-
-    def dropout(self, A, rng, rate, out=None):
-        if out is None:
-            return super().dropout(A, rng, rate)
-        bits, threshold = keep_bits(rng, A.size, rate)
-        mask = np.empty(A.shape, dtype=bool)
-        scale = A.dtype.type(1.0 / (1.0 - rate))
-        _kernels().dropout_mask(A, bits, threshold, scale, mask, out)
-        return out, mask
 
     def update(self, optimizer, params, grads, lr, penalty=None):
         if penalty is None:

@@ -377,24 +377,6 @@ def _quarters(bit_generator, n):
     )
 
 
-@given(shape=layer_shapes, seed=st.integers(0, 2**16), rate=st.sampled_from([0.1, 0.5]))
-@settings(max_examples=60, deadline=None)
-def test_dropout_mask_is_bits_compare_multiply_scale(shape, seed, rate):
-    n, w, dtype = shape
-    A = _batch(np.random.default_rng(seed), n, w, dtype)
-    bits, threshold = keep_bits(np.random.default_rng(seed + 1), n * w, rate)
-    reference = _quarters(np.random.default_rng(seed + 1).bit_generator, n * w)
-    expected_mask = (reference >= math.ceil(rate * 2**16)).reshape(n, w)
-    with np.errstate(invalid="ignore"):  # inf * 0: NaN, as in the kernel
-        expected = np.multiply(A, expected_mask)
-    expected *= 1.0 / (1.0 - rate)
-    mask, out = np.empty((n, w), dtype=bool), np.empty_like(A)
-    scale = A.dtype.type(1.0 / (1.0 - rate))
-    _kernels.dropout_mask(A, bits, threshold, scale, mask, out)
-    assert_bits(mask, expected_mask)
-    assert_bits(out, expected)
-
-
 @pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.SFC64])
 @pytest.mark.parametrize(
     "rate, threshold",
@@ -445,7 +427,7 @@ def test_relu_backward_is_mask_scale_then_relu_mask(shape, seed, rate):
     assert_bits(dA, expected)
 
 
-@pytest.mark.parametrize("name", ["relu_backward", "dropout_mask", "bias_relu"])
+@pytest.mark.parametrize("name", ["relu_backward", "bias_relu"])
 def test_float32_layer_kernels_stay_in_float32(name):
     # a float64 constant in the loop (``zero + 1`` is float64 in numba) makes
     # LLVM widen every float32 value to float64 and back: the same bits, at
@@ -458,8 +440,6 @@ def test_float32_layer_kernels_stay_in_float32(name):
     scale, mask = np.float32(1.25), np.ones((3, 4), bool)
     if name == "relu_backward":
         kernel(A, A.copy(), mask, scale)
-    elif name == "dropout_mask":
-        kernel(A, np.zeros(12, np.uint16), np.uint16(1), scale, mask, np.empty_like(A))
     else:
         kernel(A, np.ones(4, np.float32), np.float32(0))
     (ir,) = kernel.inspect_llvm().values()
@@ -473,24 +453,14 @@ def test_kernels_keep_float32_and_float64(dtype):
     _kernels.bias_relu(Z, b, Z.dtype.type(0))
     dA = rng.standard_normal((4, 3)).astype(dtype)
     _kernels.relu_backward(Z, dA, np.zeros((0, 0), bool), Z.dtype.type(1))
-    out, mask = np.empty_like(Z), np.empty(Z.shape, bool)
-    bits, threshold = keep_bits(rng, Z.size, 0.5)
-    _kernels.dropout_mask(Z, bits, threshold, Z.dtype.type(2), mask, out)
     p, g, m, v = (rng.standard_normal(6).astype(dtype) for _ in range(4))
     kernel_adam(p, g, [m, v * v], 0.01, 1, kernel_ranges([(0, 4, 1.0)], 0.5, dtype))
-    for a in (Z, dA, out, p, m, v):
+    for a in (Z, dA, p, m, v):
         assert a.dtype == dtype
 
 
 def _z(*shape, dtype=np.float64):
     return np.zeros(shape, dtype)
-
-
-def _dropout_mask(seen, n_bits, mask_shape=(3, 4), out_shape=(3, 4)):
-    bits, threshold = _z(n_bits, dtype=np.uint16), np.uint16(1)
-    mask, out = np.ones(mask_shape, bool), np.full(out_shape, 7.0)
-    seen += [mask, out]
-    _kernels.dropout_mask(_z(3, 4), bits, threshold, 2.0, mask, out)
 
 
 def _relu_backward(seen, dA_shape=(3, 4), mask_shape=(0, 0)):
@@ -514,9 +484,6 @@ def _bias_relu(seen, b_size):
         (lambda seen: _relu_backward(seen, dA_shape=(3, 5)), "relu_backward"),
         (lambda seen: _relu_backward(seen, mask_shape=(3, 5)), "relu_backward"),
         (lambda seen: _relu_backward(seen, mask_shape=(2, 4)), "relu_backward"),
-        (lambda seen: _dropout_mask(seen, 12, out_shape=(3, 5)), "dropout_mask"),
-        (lambda seen: _dropout_mask(seen, 12, mask_shape=(2, 4)), "dropout_mask"),
-        (lambda seen: _dropout_mask(seen, 11), "dropout_mask"),
     ],
 )
 def test_layer_kernels_refuse_mismatched_shapes_before_writing(call, name):
@@ -550,13 +517,6 @@ def test_layer_kernels_walk_strided_arrays_as_numpy_computes(dtype):
         expected_dA *= A > 0
     _kernels.relu_backward(A, dA, mask, A.dtype.type(1.0 / 0.7))
     assert_bits(dA, expected_dA)
-    bits, threshold = keep_bits(np.random.default_rng(2), A.size, 0.4)
-    out, m = np.empty((6, 5), dtype, order="F"), np.empty((6, 5), bool)
-    with np.errstate(invalid="ignore"):
-        _kernels.dropout_mask(A.T, bits, threshold, A.dtype.type(1 / 0.6), m, out)
-        expected_out = np.multiply(A.T, (bits >= threshold).reshape(6, 5))
-        expected_out *= 1 / 0.6
-    assert_bits(out, expected_out)
 
 
 # -- NumbaBackend against NumpyBackend, operation by operation ------------------

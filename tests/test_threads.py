@@ -259,17 +259,23 @@ def test_short_steps_are_not_probed_with_more_threads():
             assert chooser._times[2] == []
 
 
-def test_single_slow_steps_do_not_start_a_probe(monkeypatch):
-    # the epoch's last short batch, a validation pass: one slow step now and
-    # then must not cost a probe each time
-    probes = []
+@pytest.fixture
+def probes(monkeypatch):
+    """The list of the probes started (one entry each) while a test runs."""
+    started = []
     original = ThreadChooser._start_probe
 
     def counted(self):
-        probes.append(1)
+        started.append(1)
         original(self)
 
     monkeypatch.setattr(ThreadChooser, "_start_probe", counted)
+    return started
+
+
+def test_single_slow_steps_do_not_start_a_probe(probes):
+    # the epoch's last short batch, a validation pass: one slow step now and
+    # then must not cost a probe each time
     steps = {"n": 0}
 
     def seconds(n):
@@ -286,17 +292,9 @@ def test_single_slow_steps_do_not_start_a_probe(monkeypatch):
     assert len(probes) == 1
 
 
-def test_probes_back_off_while_one_thread_keeps_winning(monkeypatch):
+def test_probes_back_off_while_one_thread_keeps_winning(probes):
     # a machine whose load comes and goes every 150 steps: each change is a
     # drift, but one thread always wins, so each probe waits twice as long
-    probes = []
-    original = ThreadChooser._start_probe
-
-    def counted(self):
-        probes.append(1)
-        original(self)
-
-    monkeypatch.setattr(ThreadChooser, "_start_probe", counted)
     steps = {"n": 0}
 
     def seconds(n):

@@ -57,12 +57,6 @@ _GIVE_UP = 2.0
 _MIN_PROBED_STEP = 5e-4
 
 
-def _blas():
-    # the BLAS libraries loaded by NumPy and SciPy (looked up once: a scan of
-    # the process's libraries takes milliseconds)
-    return blas_libraries()
-
-
 def prediction_threads(layer_sizes, n_rows):
     """A context for predicting ``n_rows``: one thread where the work is small.
 
@@ -94,7 +88,7 @@ class ThreadChooser:
     """
 
     def __init__(self, flops, probe=True):
-        self._libraries = _blas() if _config()["choose_threads"] else []
+        self._libraries = blas_libraries() if _config()["choose_threads"] else []
         self._caller = [lib.num_threads for lib in self._libraries]
         most = min(self._caller, default=1)
         share = probe and most > 1 and flops >= SMALL_STEP_FLOPS

@@ -16,7 +16,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from skmlp import ScratchLogisticNet, ScratchMLPClassifier
-from skmlp._threads import SMALL_STEP_FLOPS, ThreadChooser, _blas, step_flops
+from skmlp._core.backends import blas_libraries
+from skmlp._threads import SMALL_STEP_FLOPS, ThreadChooser, step_flops
 
 # the architectures, dtypes, batch sizes and feature counts of the benchmarks'
 # training rows (benchmarks/mlpbench/rows.py), on fewer rows
@@ -108,7 +109,7 @@ def test_limits_are_restored_after_fit_and_after_an_exception(monkeypatch):
 
 def test_a_limit_set_by_the_caller_is_never_raised(monkeypatch):
     seen = []
-    for lib in _blas():
+    for lib in blas_libraries():
         original = lib.set_num_threads
 
         def spy(n, original=original):

@@ -405,8 +405,7 @@ class NumbaBackend(NumpyBackend):
     def activation_backward(self, activation, A, dA, mask, rate, db):
         if activation.name != "relu":
             return super().activation_backward(activation, A, dA, mask, rate, db)
-        no_mask = mask is None
-        mask = _NO_MASK if no_mask else mask
+        mask = _NO_MASK if mask is None else mask
         _kernels().relu_backward(A, dA, mask, A.dtype.type(1.0 / (1.0 - rate)))
         self.sum_rows_into(dA, db)
         return dA
@@ -417,8 +416,11 @@ class NumbaBackend(NumpyBackend):
         else:
             rule, B, n_weights = penalty
             ranges = rule.ranges(n_weights, B, params.dtype)
-        parts = _parts(params.shape[0])
         kernels = _kernels()
+        if params.shape[0] < 2 * MIN_PART:  # the usual case: this thread alone
+            optimizer.kernel_step(kernels, params, grads, lr, ranges)
+            return
+        parts = _parts(params.shape[0])
 
         def step(part):
             shifted = _shift(ranges, part)
@@ -440,15 +442,15 @@ MIN_PART = 2**19
 
 
 def _parts(n):
-    """Contiguous slices of [0, n): one, or one per BLAS thread for large n."""
-    k = 1 if n < 2 * MIN_PART else min(blas_threads(), n // MIN_PART)
+    """Contiguous slices of [0, n), one per BLAS thread, none under MIN_PART."""
+    k = max(1, min(blas_threads(), n // MIN_PART))
     cuts = [i * n // k for i in range(k + 1)]
     return [slice(lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:])]
 
 
 def _shift(ranges, part):
     """The penalty's ranges ``(bounds, l1, l2)`` seen from inside ``part``."""
-    if part.start is None:
+    if part.start is None:  # the whole vector
         return ranges
     bounds, l1, l2 = ranges
     size = part.stop - part.start

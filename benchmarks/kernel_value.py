@@ -33,7 +33,12 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 import skmlp._placement  # noqa: E402
 from skmlp._core.backends import NumbaBackend, NumpyBackend  # noqa: E402
 
-DEFAULT_ROWS = ["adam-64-f64", "adam-256x256-f32", "dropout-256x256-f32"]
+DEFAULT_ROWS = [
+    "digits-default",
+    "adam-64-f64",
+    "adam-256x256-f32",
+    "dropout-256x256-f32",
+]
 
 
 def _without(method):
@@ -48,6 +53,7 @@ VARIANTS = {
     "no update kernel": _without("update"),
     "no bias_relu": _without("add_bias_and_activate"),
     "no relu_backward": _without("activation_backward"),
+    "no minus_row_max": _without("minus_row_max"),
     "NumPy backend": NumpyBackend(),
 }
 

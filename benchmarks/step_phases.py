@@ -39,8 +39,9 @@ PHASES = [
     ("skmlp._core.penalties", "ElasticNet", "value"),
     ("skmlp._core.losses", "SoftmaxCrossEntropy", "value_and_grad"),
     # the backend's element-wise operations: NumPy's, or the compiled ones
-    # (a NumbaBackend row includes its call of NumPy's where it has no kernel,
-    # and activation_backward the sum_rows_into of db)
+    # (a NumbaBackend row includes its call of NumPy's where it has no kernel;
+    # ArrayBackend.activation_backward includes the sum_rows_into of db, the
+    # compiled one sums db in its pass)
     ("skmlp._core.backends", "ArrayBackend", "add_bias_and_activate"),
     ("skmlp._core.backends", "ArrayBackend", "activation_backward"),
     ("skmlp._core.backends", "NumpyBackend", "dropout"),

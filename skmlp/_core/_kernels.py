@@ -178,14 +178,38 @@ def bias_relu(Z, b, zero):
 
 
 @_jit()
-def relu_backward(A, dA, mask, scale):
+def minus_row_max(Z, S):
+    """S = Z - max_k Z_ik for each row i, NaN kept, as NumPy's
+    ``Z - Z.max(axis=1, keepdims=True)``: a maximum is exact in any order,
+    where NumPy's reduction along a short row costs a loop call per row."""
+    if S.shape != Z.shape or Z.shape[1] == 0:
+        raise ValueError("minus_row_max: S must have Z's shape, with columns")
+    for i in range(Z.shape[0]):
+        z, out = Z[i], S[i]
+        m = z[0]
+        for j in range(1, z.shape[0]):
+            if z[j] > m or z[j] != z[j]:  # a NaN stays the maximum
+                m = z[j]
+        for j in range(z.shape[0]):
+            out[j] = z[j] - m
+
+
+@_jit()
+def relu_backward(A, dA, mask, scale, db):
     """dA = dA * [A > 0] in place; first dA = (dA * mask) * scale when ``mask``
     has rows (the dropout layer's backward). Multiplied by 1 or 0, as NumPy
-    multiplies by the boolean."""
+    multiplies by the boolean. db = the sum of dA's rows, added to zero row
+    after row: NumPy's order for a sum over the slow axis of several
+    columns (pairwise summation applies only along the fast one, and to a
+    single column, which the backend sums with NumPy)."""
     if dA.shape != A.shape or (mask.shape[0] > 0 and mask.shape != A.shape):
         raise ValueError("relu_backward: dA and the mask must have A's shape")
+    if db.shape[0] != dA.shape[1]:
+        raise ValueError("relu_backward: db must have one value per column of dA")
     zero, one = _zero_one(scale)
     dropout = mask.shape[0] > 0
+    for j in range(db.shape[0]):
+        db[j] = zero
     for i in range(dA.shape[0]):
         a, d = A[i], dA[i]
         if dropout:
@@ -194,3 +218,4 @@ def relu_backward(A, dA, mask, scale):
                 d[j] = (d[j] * (one if m[j] else zero)) * scale
         for j in range(d.shape[0]):
             d[j] = d[j] * (one if a[j] > zero else zero)
+            db[j] += d[j]

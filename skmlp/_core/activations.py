@@ -74,6 +74,6 @@ ACTIVATIONS = {cls.name: cls for cls in (Identity, Logistic, Tanh, ReLU)}
 def log_softmax(Z, backend=NUMPY):
     """log P = Z - logsumexp(Z) row-wise, computed from logits without overflow."""
     xp = backend.xp
-    S = Z - xp.max(Z, axis=1, keepdims=True)
+    S = backend.minus_row_max(Z)  # Z - max_k Z_k: exp(S) <= 1
     S -= xp.log(xp.sum(xp.exp(S), axis=1, keepdims=True))
     return S

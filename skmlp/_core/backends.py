@@ -22,6 +22,8 @@ The step-level operations, the same on every backend:
 - ``activation_backward(activation, A, dA, mask, rate, db)``: dZ = dA (through
   dropout's mask) * f'(Z), and db = the sum of dZ's rows;
 - ``dropout(A, rng, rate, out)``: (A * M / (1 - rate), M);
+- ``output_delta(P, Y, sample_weight, B, db)``: a head's dZ = (P - Y) w / B,
+  and db;
 - ``update(optimizer, params, grads, lr, penalty)``: one step of a rule, the
   penalty's gradient included.
 
@@ -116,6 +118,26 @@ class ArrayBackend:
     def row_dots(self, Y, L):
         """sum_k Y_ik L_ik for each row i."""
         return self.xp.sum(Y * L, axis=1)
+
+    def minus_row_max(self, Z):
+        """Z - max_k Z_ik for each row i (a new array): softmax's shift."""
+        return Z - self.xp.max(Z, axis=1, keepdims=True)
+
+    def output_delta(self, P, Y, sample_weight, B, db):
+        """dZ = (P - Y) w_i / B, in P's memory where this backend writes in
+        place (``Y`` None: P w_i / B); db = the sum of its rows. Returns dZ.
+
+        Each head's last step: row i's share of the weighted-mean loss
+        (B = the batch's sample-weight sum), and the output layer's db.
+        """
+        if Y is not None:
+            P -= Y
+        if sample_weight is None:
+            P *= 1.0 / B
+        else:
+            P *= (sample_weight / B)[:, None]
+        self.sum_rows_into(P, db)
+        return P
 
     def column_means(self, L, sample_weight, B):
         """Each column's sample-weighted mean, shape (K,); B = the weights' sum."""
@@ -388,13 +410,19 @@ class NumbaBackend(NumpyBackend):
 
     Each kernel is one pass where NumPy takes several, in NumPy's order and
     dtype (``_kernels`` says how): a ReLU layer's bias and activation, its
-    backward through the dropout mask, and each update rule with the
-    penalty's gradient folded in. Each buys a few percent of some benchmark
-    row's fit (``benchmarks/kernel_value.py``); the rest (products, heads,
-    dropout masks, other activations) is NumPy's.
+    backward through the dropout mask with db's row sums, softmax's shift by
+    the row maximum, and each update rule with the penalty's gradient folded
+    in. Each buys a few percent of some benchmark row's fit
+    (``benchmarks/kernel_value.py``); the rest (products, the rest of the
+    heads, dropout masks, other activations) is NumPy's.
     """
 
     name = "numba"
+
+    def minus_row_max(self, Z):
+        S = np.empty_like(Z)
+        _kernels().minus_row_max(Z, S)
+        return S
 
     def add_bias_and_activate(self, Z, b, activation):
         if activation.name != "relu":
@@ -406,8 +434,8 @@ class NumbaBackend(NumpyBackend):
         if activation.name != "relu":
             return super().activation_backward(activation, A, dA, mask, rate, db)
         mask = _NO_MASK if mask is None else mask
-        _kernels().relu_backward(A, dA, mask, A.dtype.type(1.0 / (1.0 - rate)))
-        self.sum_rows_into(dA, db)
+        _kernels().relu_backward(A, dA, mask, A.dtype.type(1.0 / (1.0 - rate)), db)
+        _resum_if_pairwise(dA, db)
         return dA
 
     def update(self, optimizer, params, grads, lr, penalty=None):
@@ -435,6 +463,15 @@ class NumbaBackend(NumpyBackend):
 
 
 _NO_MASK = np.zeros((0, 0), dtype=bool)
+
+
+def _resum_if_pairwise(A, db):
+    # the kernel adds rows one after the other, NumPy's order for a sum over
+    # the rows of a C-contiguous array of several columns; a single column,
+    # or another layout, NumPy may sum pairwise: then its sum replaces theirs
+    if A.shape[1] == 1 or not A.flags.c_contiguous:
+        np.sum(A, axis=0, out=db)
+
 
 # elements per part of a split update at least: a smaller part costs more to
 # hand to another thread (waking it) than the thread saves

@@ -27,15 +27,6 @@ def batch_weight(n_samples, sample_weight, backend=NUMPY):
     return float(backend.xp.sum(sample_weight))
 
 
-def _scale_rows(dZ, sample_weight, B):
-    """dZ_i *= w_i / B in place: row i's share of the weighted-mean loss."""
-    if sample_weight is None:
-        dZ *= 1.0 / B
-    else:
-        dZ *= (sample_weight / B)[:, None]
-    return dZ
-
-
 def _weighted_mean(per_sample, sample_weight, B, backend):
     if sample_weight is None:
         return float(backend.xp.sum(per_sample)) / B
@@ -66,11 +57,8 @@ class SoftmaxCrossEntropy:
         log_P = log_softmax(Z, backend)
         per_sample = backend.row_dots(Y, log_P)
         loss = -_weighted_mean(per_sample, sample_weight, B, backend)
-        dZ = backend.exp(log_P, out=log_P)
-        dZ -= Y
-        dZ = _scale_rows(dZ, sample_weight, B)
-        backend.sum_rows_into(dZ, db)
-        return loss, dZ
+        P = backend.exp(log_P, out=log_P)
+        return loss, backend.output_delta(P, Y, sample_weight, B, db)
 
     def value(self, Z, Y, sample_weight, B):
         per_sample = self.backend.row_dots(Y, log_softmax(Z, self.backend))
@@ -109,11 +97,8 @@ class SigmoidBinaryCrossEntropy:
         """(loss, dZ), and db = the sum of dZ's rows (the output layer's)."""
         backend = self.backend
         loss = _weighted_mean(_bce_per_sample(Z, Y, backend), sample_weight, B, backend)
-        dZ = backend.expit(Z)
-        dZ -= Y
-        dZ = _scale_rows(dZ, sample_weight, B)
-        backend.sum_rows_into(dZ, db)
-        return loss, dZ
+        P = backend.expit(Z)
+        return loss, backend.output_delta(P, Y, sample_weight, B, db)
 
     def value(self, Z, Y, sample_weight, B):
         per_sample = _bce_per_sample(Z, Y, self.backend)

@@ -37,6 +37,10 @@ class Objective:
         B = batch_weight(X.shape[0], sample_weight, network.backend)
         if B <= 0:
             return 0.0, 0.0
+        # the penalty's value before the passes: its reduction may run on all
+        # BLAS threads, and an update straight after it ran at half speed
+        # (the weights it had read sat in the other core's cache)
+        penalty = self.penalty.value(network.weights, B)
         Z = network.forward(X, training=True)
         # the head fills the output layer's intercept gradient db_L with dZ_L
         db = network.layers[-1].db
@@ -44,4 +48,4 @@ class Objective:
         network.backward(dZ)
         if penalty_grad:
             self.penalty.add_grad(network.weights, network.weight_grads, B)
-        return loss + self.penalty.value(network.weights, B), B
+        return loss + penalty, B

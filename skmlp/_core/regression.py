@@ -29,7 +29,6 @@ classification heads do.
 import numpy as np
 
 from .backends import NUMPY
-from .losses import _scale_rows
 
 
 class HalfSquaredError:
@@ -43,11 +42,9 @@ class HalfSquaredError:
 
     def value_and_grad(self, Z, Y, sample_weight, B, db):
         """(loss, dZ), and db = the sum of dZ's rows (the output layer's)."""
-        dZ = Z - Y
-        loss = self._value(dZ, sample_weight, B)
-        dZ = _scale_rows(dZ, sample_weight, B)
-        self.backend.sum_rows_into(dZ, db)
-        return loss, dZ
+        D = Z - Y
+        loss = self._value(D, sample_weight, B)
+        return loss, self.backend.output_delta(D, None, sample_weight, B, db)
 
     def value(self, Z, Y, sample_weight, B):
         return self._value(Z - Y, sample_weight, B)
@@ -74,10 +71,7 @@ class HalfPoissonDeviance:
         """(loss, dZ), and db = the sum of dZ's rows (the output layer's)."""
         P = self.backend.exp(Z)
         loss = self._value(P, Y, sample_weight, B)
-        P -= Y  # dZ, in P's memory
-        dZ = _scale_rows(P, sample_weight, B)
-        self.backend.sum_rows_into(dZ, db)
-        return loss, dZ
+        return loss, self.backend.output_delta(P, Y, sample_weight, B, db)
 
     def value(self, Z, Y, sample_weight, B):
         return self._value(self.backend.exp(Z), Y, sample_weight, B)

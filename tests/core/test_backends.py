@@ -90,6 +90,43 @@ def test_products_and_reductions(backend, rng):
     assert_allclose(backend.row_dots(Y, A), (Y * A).sum(axis=1), rtol=1e-14)
 
 
+@dtypes
+def test_minus_row_max(backend, dtype, rng):
+    Z = (rng.normal(size=(6, 4)) * 50).astype(dtype)
+    Z[2] = [1.0, 3.0, 3.0, -2.0]  # a tie at the maximum
+    Z[4, 1] = np.nan
+    S = backend.minus_row_max(Z)
+    expected = Z - np.max(Z, axis=1, keepdims=True)
+    assert S.dtype == dtype and S is not Z
+    assert_array_equal(S, expected)  # exact: a max and one subtraction
+    assert np.all(np.isnan(S[4]))  # a NaN in a row makes its row NaN
+    assert_array_equal(S[2], [-2.0, 0.0, 0.0, -5.0])
+
+
+@dtypes
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("targets", ["bool", "float", None])
+def test_output_delta(backend, dtype, weighted, targets, rng):
+    n, k = 7, 3
+    P = rng.random((n, k)).astype(dtype)
+    Y = {
+        "bool": rng.random((n, k)) < 0.4,
+        "float": rng.normal(size=(n, k)).astype(dtype),
+        None: None,
+    }[targets]
+    if targets == "bool" and not numpy_arithmetic(backend):
+        Y = Y.astype(dtype)  # the array API's targets are floats
+    w = rng.random(n).astype(dtype) if weighted else np.ones(n, dtype)
+    B = float(w.sum()) if weighted else float(n)
+    expected = (P - (0 if Y is None else Y)) * (w / B)[:, None]
+    db = np.full(k, np.nan, dtype)
+    dZ = backend.output_delta(P.copy(), Y, w if weighted else None, B, db)
+    tol = 1e-6 if dtype == np.float32 else 1e-14
+    assert dZ.dtype == dtype
+    assert_allclose(dZ, expected, rtol=tol, atol=tol)
+    assert_allclose(db, expected.sum(axis=0), rtol=tol, atol=10 * tol)
+
+
 ELEMENTWISE = {
     "expit": (lambda b, a: b.expit(a.copy()), scipy.special.expit),
     "tanh": (lambda b, a: b.tanh(a.copy()), np.tanh),

@@ -423,11 +423,13 @@ def test_relu_backward_is_mask_scale_then_relu_mask(shape, seed, rate):
             expected *= 1.0 / (1.0 - rate)
         np.multiply(expected, A > 0, out=expected)
         scale = A.dtype.type(1.0 / (1.0 - (rate or 0.0)))
-        _kernels.relu_backward(A, dA, mask, scale)
+        db = np.full(w, np.nan, dtype)  # every value written
+        _kernels.relu_backward(A, dA, mask, scale, db)
     assert_bits(dA, expected)
+    assert_bits(db, np.sum(expected, axis=0))
 
 
-@pytest.mark.parametrize("name", ["relu_backward", "bias_relu"])
+@pytest.mark.parametrize("name", ["relu_backward", "bias_relu", "minus_row_max"])
 def test_float32_layer_kernels_stay_in_float32(name):
     # a float64 constant in the loop (``zero + 1`` is float64 in numba) makes
     # LLVM widen every float32 value to float64 and back: the same bits, at
@@ -438,10 +440,13 @@ def test_float32_layer_kernels_stay_in_float32(name):
     kernel = numba.njit(error_model="numpy")(getattr(_kernels, name).py_func)
     A = np.ones((3, 4), np.float32)
     scale, mask = np.float32(1.25), np.ones((3, 4), bool)
+    row = np.ones(4, np.float32)
     if name == "relu_backward":
-        kernel(A, A.copy(), mask, scale)
+        kernel(A, A.copy(), mask, scale, row)
+    elif name == "bias_relu":
+        kernel(A, row, np.float32(0))
     else:
-        kernel(A, np.ones(4, np.float32), np.float32(0))
+        kernel(A, A.copy())
     (ir,) = kernel.inspect_llvm().values()
     assert "fpext float" not in ir
 
@@ -452,10 +457,11 @@ def test_kernels_keep_float32_and_float64(dtype):
     Z, b = rng.standard_normal((4, 3)).astype(dtype), np.ones(3, dtype)
     _kernels.bias_relu(Z, b, Z.dtype.type(0))
     dA = rng.standard_normal((4, 3)).astype(dtype)
-    _kernels.relu_backward(Z, dA, np.zeros((0, 0), bool), Z.dtype.type(1))
+    db = np.zeros(3, dtype)
+    _kernels.relu_backward(Z, dA, np.zeros((0, 0), bool), Z.dtype.type(1), db)
     p, g, m, v = (rng.standard_normal(6).astype(dtype) for _ in range(4))
     kernel_adam(p, g, [m, v * v], 0.01, 1, kernel_ranges([(0, 4, 1.0)], 0.5, dtype))
-    for a in (Z, dA, p, m, v):
+    for a in (Z, dA, db, p, m, v):
         assert a.dtype == dtype
 
 
@@ -463,10 +469,16 @@ def _z(*shape, dtype=np.float64):
     return np.zeros(shape, dtype)
 
 
-def _relu_backward(seen, dA_shape=(3, 4), mask_shape=(0, 0)):
-    dA = np.full(dA_shape, 7.0)
-    seen.append(dA)
-    _kernels.relu_backward(_z(3, 4), dA, np.ones(mask_shape, bool), 2.0)
+def _relu_backward(seen, dA_shape=(3, 4), mask_shape=(0, 0), n_db=4):
+    dA, db = np.full(dA_shape, 7.0), np.full(n_db, 7.0)
+    seen.extend([dA, db])
+    _kernels.relu_backward(_z(3, 4), dA, np.ones(mask_shape, bool), 2.0, db)
+
+
+def _minus_row_max(seen, S_shape):
+    S = np.full(S_shape, 7.0)
+    seen.append(S)
+    _kernels.minus_row_max(np.zeros((3, S_shape[1] and 4)), S)
 
 
 def _bias_relu(seen, b_size):
@@ -484,6 +496,9 @@ def _bias_relu(seen, b_size):
         (lambda seen: _relu_backward(seen, dA_shape=(3, 5)), "relu_backward"),
         (lambda seen: _relu_backward(seen, mask_shape=(3, 5)), "relu_backward"),
         (lambda seen: _relu_backward(seen, mask_shape=(2, 4)), "relu_backward"),
+        (lambda seen: _relu_backward(seen, n_db=3), "relu_backward"),
+        (lambda seen: _minus_row_max(seen, (3, 5)), "minus_row_max"),
+        (lambda seen: _minus_row_max(seen, (3, 0)), "minus_row_max"),
     ],
 )
 def test_layer_kernels_refuse_mismatched_shapes_before_writing(call, name):
@@ -515,8 +530,10 @@ def test_layer_kernels_walk_strided_arrays_as_numpy_computes(dtype):
         expected_dA = dA * mask
         expected_dA *= 1.0 / 0.7
         expected_dA *= A > 0
-    _kernels.relu_backward(A, dA, mask, A.dtype.type(1.0 / 0.7))
+    db = np.empty(12, dtype)[::2]  # strided
+    _kernels.relu_backward(A, dA, mask, A.dtype.type(1.0 / 0.7), db)
     assert_bits(dA, expected_dA)
+    assert_bits(db, np.sum(expected_dA, axis=0))  # dA is C-contiguous
 
 
 # -- NumbaBackend against NumpyBackend, operation by operation ------------------
@@ -562,6 +579,18 @@ def test_activation_backward_is_numpy_to_the_bit(activation, shape, seed, rate):
     actual = FAST.activation_backward(unit, A, dA.copy(), mask, rate, db_fast)
     assert_bits(actual, expected)
     assert_bits(db_fast, db_np)
+
+
+@given(shape=step_shapes, seed=st.integers(0, 2**16), nan_row=st.booleans())
+@settings(deadline=None)
+def test_minus_row_max_is_numpy_to_the_bit(shape, seed, nan_row):
+    n, w, dtype = shape
+    rng = np.random.default_rng(seed)
+    Z = (rng.standard_normal((n, w)) * 30).astype(dtype)
+    Z[rng.random((n, w)) < 0.2] = 0  # ties at the maximum
+    if nan_row:  # a diverging fit: NaN stays NaN, as NumPy's max keeps it
+        Z[0, rng.integers(w)] = np.nan
+    assert_bits(FAST.minus_row_max(Z), NUMPY.minus_row_max(Z))
 
 
 @given(

@@ -11,7 +11,8 @@ else. So a fit
 - otherwise times its own steps: a few with one thread, a few with the
   caller's thread count, alternately, and keeps the faster on average; it
   probes again when the mean time of its recent steps drifts (other
-  processes come and go);
+  processes come and go), but never so often that the time its probes lose
+  exceeds :data:`_PROBE_BUDGET` of the fit's;
 - only ever lowers the limits in force (``threadpoolctl.threadpool_limits``,
   ``OMP_NUM_THREADS`` ...), never raises them, and restores them when the fit
   ends, also on an exception or a KeyboardInterrupt.
@@ -28,6 +29,7 @@ per batch in a weight gradient), where models then differ in the last bits
 """
 
 import contextlib
+import math
 import time
 
 from ._config import _config
@@ -47,6 +49,12 @@ _DRIFT = 1.3
 _MIN_STEPS_BETWEEN_PROBES = 100
 # weight of the newest step in the running mean that is watched for drift
 _SMOOTHING = 0.05
+# After a probe that one thread won, the next waits until the time its steps
+# with more threads lost is at most this share of the steps in between: on a
+# busy machine one such step can cost ten of one thread's (a scheduler time
+# slice), and a probe every few hundred steps then costs a short fit several
+# percent.
+_PROBE_BUDGET = 0.02
 # A step with more threads this many times slower than one thread's mean
 # ends the probe.
 _GIVE_UP = 2.0
@@ -99,6 +107,7 @@ class ThreadChooser:
         self._rows = 0
         self._since_probe, self._warming = 0, False
         self._between = _MIN_STEPS_BETWEEN_PROBES  # doubles while one thread wins
+        self._lost = 0.0  # seconds per row the probe's steps lost to one thread
 
     def __enter__(self):
         if len(self.candidates) > 1:
@@ -121,7 +130,7 @@ class ThreadChooser:
         rounds = [n for _ in range(_PROBE_ROUNDS) for n in self.candidates]
         self._probe = [n for n in rounds for _ in range(_PROBE_STEPS)]
         self._times = {n: [] for n in self.candidates}
-        self._since_probe = 0
+        self._since_probe, self._lost = 0, 0.0
 
     def __call__(self, n_rows):
         now = time.perf_counter()
@@ -135,10 +144,12 @@ class ThreadChooser:
         if self._probe is None:
             self._watch(seconds_per_row)
             return
+        one = self._times[1]
         if not self._warming:
+            if self.threads > 1 and one:
+                self._lost += seconds_per_row - _mean(one)
             self._times[self.threads].append(seconds_per_row)
         self._warming = False
-        one = self._times[1]
         if self.threads == 1 and len(one) == _PROBE_STEPS:
             if _mean(one) * rows < _MIN_PROBED_STEP:
                 self._probe = []  # too short to share: one thread it is
@@ -170,9 +181,15 @@ class ThreadChooser:
         # scheduler gave away), which a median would ignore
         means = {n: _mean(t) for n, t in self._times.items() if t}
         best = min(means, key=means.get)
-        # on a busy machine every probe costs a slow step with more threads:
-        # while one thread keeps winning, probe half as often each time
-        self._between = _MIN_STEPS_BETWEEN_PROBES if best > 1 else 2 * self._between
+        if best > 1:
+            self._between = _MIN_STEPS_BETWEEN_PROBES
+        else:
+            # on a busy machine every probe costs a slow step with more
+            # threads: while one thread keeps winning, probe half as often
+            # each time, and never so often that those steps cost more than
+            # _PROBE_BUDGET of the steps in between
+            paid = math.ceil(self._lost / (_PROBE_BUDGET * means[1]))
+            self._between = max(2 * self._between, paid)
         self._probe, self._expected = None, means[best]
         self._recent = self._expected
         self._set(best)

@@ -309,3 +309,27 @@ def test_probes_back_off_while_one_thread_keeps_winning(probes):
                 _feed(chooser, seconds)
             assert chooser.threads == 1
     assert 2 <= len(probes) <= 7  # 100, 200, 400, 800, 1600 steps apart
+
+
+def test_a_costly_probe_waits_until_its_loss_is_paid_for(probes):
+    # a busy machine: the one step with two threads costs 30 of one thread's
+    # (a scheduler time slice); step times wander by 40 % every 50 steps, a
+    # drift each time. The next probe waits until that loss is 2 % of the
+    # steps in between (1450 steps), not the 200 the backoff alone would wait
+    steps = {"n": 0}
+
+    def seconds(n):
+        steps["n"] += 1
+        wander = 1.4 if (steps["n"] // 50) % 2 else 1.0
+        return 1e-3 * wander if n == 1 else 3e-2
+
+    with threadpool_limits(2):
+        with ThreadChooser(SMALL_STEP_FLOPS * 10) as chooser:
+            for _ in range(35):  # 1400 steps
+                _feed(chooser, seconds)
+            assert chooser.threads == 1
+            assert chooser._between >= 1400
+            assert len(probes) == 1
+            for _ in range(10):  # 400 more
+                _feed(chooser, seconds)
+    assert len(probes) == 2

@@ -191,7 +191,9 @@ class ThreadChooser:
         # scheduler gave away), which a median would ignore
         means = {n: _mean(t) for n, t in self._times.items() if t}
         best = min(means, key=means.get)
-        if best > 1:
+        if best > 1 or self._gated:
+            # (a look that the load kept at one thread cost nothing: the next
+            # one comes as soon, since the load average lags a minute behind)
             self._between = _MIN_STEPS_BETWEEN_PROBES
         else:
             # on a busy machine every probe costs a slow step with more

@@ -364,7 +364,7 @@ def test_busy_cores_keep_the_probe_at_one_thread_until_they_free(idle_machine, p
             assert chooser.threads == 1
             assert chooser._times[2] == []
             idle_machine["others"] = 0.2  # a daemon now and then: not busy
-            for _ in range(6):  # 240 steps: past the 200 before the next probe
+            for _ in range(3):  # 120 steps: past the 100 before the next look
                 _feed(chooser, seconds)
             assert chooser.threads == 2
     assert len(probes) == 2

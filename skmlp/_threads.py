@@ -53,11 +53,11 @@ _DRIFT = 1.3
 _MIN_STEPS_BETWEEN_PROBES = 100
 # weight of the newest step in the running mean that is watched for drift
 _SMOOTHING = 0.05
-# After a probe that one thread won, the next waits until the time its steps
-# with more threads lost is at most this share of the steps in between: on a
-# busy machine one such step can cost ten of one thread's (a scheduler time
-# slice), and a probe every few hundred steps then costs a short fit several
-# percent.
+# After a probe, the next waits until the time its steps lost against the
+# chosen count is at most this share of the steps in between: on a busy
+# machine one step with more threads can cost ten of one thread's (a
+# scheduler time slice), on an idle one a step on one thread two of the
+# winner's, and a probe every hundred steps then costs a fit several percent.
 _PROBE_BUDGET = 0.02
 # A step with more threads this many times slower than one thread's mean
 # ends the probe.
@@ -111,7 +111,6 @@ class ThreadChooser:
         self._rows = 0
         self._since_probe, self._warming = 0, False
         self._between = _MIN_STEPS_BETWEEN_PROBES  # doubles while one thread wins
-        self._lost = 0.0  # seconds per row the probe's steps lost to one thread
         self._gated = False  # the last probe left out more threads: cores taken
 
     def __enter__(self):
@@ -135,7 +134,7 @@ class ThreadChooser:
         rounds = [n for _ in range(_PROBE_ROUNDS) for n in self.candidates]
         self._probe = [n for n in rounds for _ in range(_PROBE_STEPS)]
         self._times = {n: [] for n in self.candidates}
-        self._since_probe, self._lost, self._gated = 0, 0.0, False
+        self._since_probe, self._gated = 0, False
 
     def __call__(self, n_rows):
         now = time.perf_counter()
@@ -149,12 +148,10 @@ class ThreadChooser:
         if self._probe is None:
             self._watch(seconds_per_row)
             return
-        one = self._times[1]
         if not self._warming:
-            if self.threads > 1 and one:
-                self._lost += seconds_per_row - _mean(one)
             self._times[self.threads].append(seconds_per_row)
         self._warming = False
+        one = self._times[1]
         if self.threads == 1 and len(one) == _PROBE_STEPS:
             if _mean(one) * rows < _MIN_PROBED_STEP:
                 self._probe = []  # too short to share: one thread it is
@@ -191,16 +188,19 @@ class ThreadChooser:
         # scheduler gave away), which a median would ignore
         means = {n: _mean(t) for n, t in self._times.items() if t}
         best = min(means, key=means.get)
+        # what the probe's steps lost against the winner's mean: the next
+        # probe waits until that is at most _PROBE_BUDGET of the steps in
+        # between (a busy machine's step with more threads can cost ten of
+        # one thread's; an idle machine's steps on one thread, twice the
+        # winner's)
+        lost = sum(t - means[best] for times in self._times.values() for t in times)
+        paid = math.ceil(max(lost, 0.0) / (_PROBE_BUDGET * means[best]))
         if best > 1 or self._gated:
             # (a look that the load kept at one thread cost nothing: the next
             # one comes as soon, since the load average lags a minute behind)
-            self._between = _MIN_STEPS_BETWEEN_PROBES
+            self._between = max(_MIN_STEPS_BETWEEN_PROBES, paid)
         else:
-            # on a busy machine every probe costs a slow step with more
-            # threads: while one thread keeps winning, probe half as often
-            # each time, and never so often that those steps cost more than
-            # _PROBE_BUDGET of the steps in between
-            paid = math.ceil(self._lost / (_PROBE_BUDGET * means[1]))
+            # while one thread keeps winning, probe half as often each time
             self._between = max(2 * self._between, paid)
         self._probe, self._expected = None, means[best]
         self._recent = self._expected

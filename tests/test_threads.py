@@ -212,7 +212,9 @@ def test_a_drift_starts_a_new_probe():
             _feed(chooser, seconds)
             assert chooser.threads == 2
             state["busy"] = True
-            for _ in range(6):  # past the minimum number of steps between probes
+            # past the 300 steps the first probe's six slow one-thread steps
+            # ask for before the next (2 % of the steps in between)
+            for _ in range(10):
                 _feed(chooser, seconds)
             assert chooser.threads == 1
 
@@ -416,3 +418,24 @@ def test_others_load_is_none_without_a_load_average(monkeypatch):
 
     monkeypatch.setattr(threads_module.os, "getloadavg", unavailable)
     assert threads_module._others_load() is None
+
+
+def test_a_probe_two_threads_won_waits_until_its_loss_is_paid_for(probes):
+    # an idle machine where two threads halve a step: each probe's six steps
+    # on one thread lose six half-steps, so with the step time wandering by
+    # 40 % every 50 steps (a drift each time) the probes come 300 steps apart,
+    # not every 100
+    steps = {"n": 0}
+
+    def seconds(n):
+        steps["n"] += 1
+        wander = 1.4 if (steps["n"] // 50) % 2 else 1.0
+        return wander * (2e-3 if n == 1 else 1e-3)
+
+    with threadpool_limits(2):
+        with ThreadChooser(SMALL_STEP_FLOPS * 10) as chooser:
+            for _ in range(30):  # 1200 steps
+                _feed(chooser, seconds)
+            assert chooser.threads == 2
+            assert chooser._between >= 250
+    assert 2 <= len(probes) <= 5

@@ -9,9 +9,7 @@ else. So a fit
 - runs a step too small to share (:data:`SMALL_STEP_FLOPS`, or under
   :data:`_MIN_PROBED_STEP` seconds on one thread) on one thread;
 - otherwise times its own steps: a few with one thread, a few with the
-  caller's thread count (unless other processes keep the cores busy: the
-  load average less this process's share), alternately, and keeps the
-  faster on average; it
+  caller's thread count, alternately, and keeps the faster on average; it
   probes again when the mean time of its recent steps drifts (other
   processes come and go), but never so often that the time its probes lose
   exceeds :data:`_PROBE_BUDGET` of the fit's;
@@ -32,8 +30,6 @@ per batch in a weight gradient), where models then differ in the last bits
 
 import contextlib
 import math
-import os
-import threading
 import time
 
 from ._config import _config
@@ -111,7 +107,6 @@ class ThreadChooser:
         self._rows = 0
         self._since_probe, self._warming = 0, False
         self._between = _MIN_STEPS_BETWEEN_PROBES  # doubles while one thread wins
-        self._gated = False  # the last probe left out more threads: cores taken
 
     def __enter__(self):
         if len(self.candidates) > 1:
@@ -134,7 +129,7 @@ class ThreadChooser:
         rounds = [n for _ in range(_PROBE_ROUNDS) for n in self.candidates]
         self._probe = [n for n in rounds for _ in range(_PROBE_STEPS)]
         self._times = {n: [] for n in self.candidates}
-        self._since_probe, self._gated = 0, False
+        self._since_probe = 0
 
     def __call__(self, n_rows):
         now = time.perf_counter()
@@ -155,9 +150,6 @@ class ThreadChooser:
         if self.threads == 1 and len(one) == _PROBE_STEPS:
             if _mean(one) * rows < _MIN_PROBED_STEP:
                 self._probe = []  # too short to share: one thread it is
-            elif _cores_taken(self.candidates[-1]):
-                self._probe = []  # no idle core to share with: one thread
-                self._gated = True
         if self.threads > 1 and one and seconds_per_row > _GIVE_UP * _mean(one):
             self._probe = []  # more threads are far slower: no more of them
         if self._probe:
@@ -176,9 +168,7 @@ class ThreadChooser:
         )  # one outlier moves it little
         self._recent += _SMOOTHING * (step - self._recent)
         drifted = not expected / _DRIFT < self._recent < expected * _DRIFT
-        # a probe that the other processes' load left at one thread comes
-        # back without a drift: one thread's time does not show a core freed
-        if (drifted or self._gated) and self._since_probe >= self._between:
+        if drifted and self._since_probe >= self._between:
             self._start_probe()
             self._set(self._probe.pop(0))
 
@@ -195,9 +185,7 @@ class ThreadChooser:
         # winner's)
         lost = sum(t - means[best] for times in self._times.values() for t in times)
         paid = math.ceil(max(lost, 0.0) / (_PROBE_BUDGET * means[best]))
-        if best > 1 or self._gated:
-            # (a look that the load kept at one thread cost nothing: the next
-            # one comes as soon, since the load average lags a minute behind)
+        if best > 1:
             self._between = max(_MIN_STEPS_BETWEEN_PROBES, paid)
         else:
             # while one thread keeps winning, probe half as often each time
@@ -209,42 +197,3 @@ class ThreadChooser:
 
 def _mean(values):
     return sum(values) / len(values)
-
-
-# This process's CPU use, smoothed over a minute as the load average is:
-# (wall clock, CPU time, smoothed cores in use) at the last look.
-_own = [time.monotonic(), time.process_time(), 0.0]
-_own_lock = threading.Lock()
-
-
-def _others_load():
-    """The load of other processes: the 1-minute load average less this
-    process's own CPU use over about the same minute; None where the system
-    keeps no load average.
-
-    A probe with more threads wakes the BLAS's worker threads, which then
-    spin for a while (OpenBLAS: about 0.1 s of a core) whether or not they
-    are kept; with every core taken by other processes that spin and the one
-    slow step cost a short fit up to 15 % (the (64,) minibatch row with one
-    busy process). The load average sees such processes before any probe.
-    """
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # Windows; no /proc
-        return None
-    with _own_lock:
-        wall, cpu = time.monotonic(), time.process_time()
-        elapsed = wall - _own[0]
-        if elapsed > 0:
-            weight = 1 - math.exp(-elapsed / 60)  # the load average's decay
-            _own[2] += weight * ((cpu - _own[1]) / elapsed - _own[2])
-        _own[:2] = wall, cpu
-        return max(load - _own[2], 0.0)
-
-
-def _cores_taken(threads):
-    """Whether other processes keep busy the cores ``threads`` would share."""
-    others = _others_load()
-    cores = os.cpu_count() or 1
-    # this fit's own thread has a core; the others need threads - 1 more
-    return others is not None and others > cores - threads + 0.5

@@ -15,22 +15,9 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from threadpoolctl import threadpool_info, threadpool_limits
 
-import skmlp._threads as threads_module
 from skmlp import ScratchLogisticNet, ScratchMLPClassifier
 from skmlp._core.backends import blas_libraries
 from skmlp._threads import SMALL_STEP_FLOPS, ThreadChooser, step_flops
-
-
-@pytest.fixture(autouse=True)
-def idle_machine(monkeypatch):
-    """The chooser sees no other process's load, whatever this machine's is:
-    the probes' tests drive it with their own clock. ``others`` sets the load
-    of other processes it sees instead (None: no load average)."""
-    state = {"others": 0.0}
-    monkeypatch.setattr(threads_module, "_others_load", lambda: state["others"])
-    monkeypatch.setattr(threads_module.os, "cpu_count", lambda: 2)
-    return state
-
 
 # the architectures, dtypes, batch sizes and feature counts of the benchmarks'
 # training rows (benchmarks/mlpbench/rows.py), on fewer rows
@@ -348,76 +335,6 @@ def test_a_costly_probe_waits_until_its_loss_is_paid_for(probes):
             for _ in range(10):  # 400 more
                 _feed(chooser, seconds)
     assert len(probes) == 2
-
-
-def test_busy_cores_keep_the_probe_at_one_thread_until_they_free(idle_machine, probes):
-    # another process keeps the second core busy: the probe times one thread
-    # only (waking the BLAS's workers would cost the fit their spin), and
-    # probes again without waiting for a drift, which one thread's steady
-    # time would never show; once the core is free two threads win
-    idle_machine["others"] = 1.0
-
-    def seconds(n):
-        return 2e-3 if n == 1 else 1e-3
-
-    with threadpool_limits(2):
-        with ThreadChooser(SMALL_STEP_FLOPS * 10) as chooser:
-            _feed(chooser, seconds)
-            assert chooser.threads == 1
-            assert chooser._times[2] == []
-            idle_machine["others"] = 0.2  # a daemon now and then: not busy
-            for _ in range(3):  # 120 steps: past the 100 before the next look
-                _feed(chooser, seconds)
-            assert chooser.threads == 2
-    assert len(probes) == 2
-
-
-@pytest.mark.parametrize(
-    "others, cores, threads, taken",
-    [
-        (None, 2, 2, False),  # no load average (Windows): probe
-        (0.3, 2, 2, False),
-        (0.9, 2, 2, True),  # the second core is another process's
-        (0.9, 4, 2, False),  # two idle cores left
-        (2.9, 4, 4, True),
-        (0.3, 4, 4, False),
-    ],
-)
-def test_cores_taken_counts_the_cores_the_threads_would_share(
-    idle_machine, monkeypatch, others, cores, threads, taken
-):
-    idle_machine["others"] = others
-    monkeypatch.setattr(threads_module.os, "cpu_count", lambda: cores)
-    assert threads_module._cores_taken(threads) is taken
-
-
-def test_others_load_leaves_out_this_process_own_use(monkeypatch):
-    # the load average counts this process too: a fit that kept one core busy
-    # for minutes is not another process
-    monkeypatch.undo()  # the real _others_load, on a fake clock and load
-    clock = {"wall": 1000.0, "cpu": 50.0}
-    monkeypatch.setattr(threads_module.os, "getloadavg", lambda: (1.0, 1.0, 1.0))
-    monkeypatch.setattr(threads_module.time, "monotonic", lambda: clock["wall"])
-    monkeypatch.setattr(threads_module.time, "process_time", lambda: clock["cpu"])
-    monkeypatch.setattr(threads_module, "_own", [1000.0, 50.0, 0.0])
-    assert threads_module._others_load() == pytest.approx(1.0)  # idle so far
-    for _ in range(300):  # five minutes at one core
-        clock["wall"] += 1.0
-        clock["cpu"] += 1.0
-        others = threads_module._others_load()
-    assert others == pytest.approx(0.0, abs=0.01)
-    monkeypatch.setattr(threads_module.os, "getloadavg", lambda: (2.0, 2.0, 2.0))
-    assert threads_module._others_load() == pytest.approx(1.0, abs=0.01)
-
-
-def test_others_load_is_none_without_a_load_average(monkeypatch):
-    monkeypatch.undo()
-
-    def unavailable():
-        raise OSError("no load average")
-
-    monkeypatch.setattr(threads_module.os, "getloadavg", unavailable)
-    assert threads_module._others_load() is None
 
 
 def test_a_probe_two_threads_won_waits_until_its_loss_is_paid_for(probes):

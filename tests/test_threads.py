@@ -313,17 +313,27 @@ def test_probes_back_off_while_one_thread_keeps_winning(probes):
     assert 2 <= len(probes) <= 7  # 100, 200, 400, 800, 1600 steps apart
 
 
-def test_a_costly_probe_waits_until_its_loss_is_paid_for(probes):
-    # a busy machine: the one step with two threads costs 30 of one thread's
-    # (a scheduler time slice); step times wander by 40 % every 50 steps, a
-    # drift each time. The next probe waits until that loss is 2 % of the
-    # steps in between (1450 steps), not the 200 the backoff alone would wait
+def _wandering(seconds_of, one_thread_only=False):
+    """``seconds_of`` with the step time 40 % longer every other 50 steps (a
+    drift each time); ``one_thread_only``: the two-thread time stays put."""
     steps = {"n": 0}
 
     def seconds(n):
         steps["n"] += 1
         wander = 1.4 if (steps["n"] // 50) % 2 else 1.0
-        return 1e-3 * wander if n == 1 else 3e-2
+        if one_thread_only and n > 1:
+            wander = 1.0
+        return wander * seconds_of(n)
+
+    return seconds
+
+
+def test_a_costly_probe_waits_until_its_loss_is_paid_for(probes):
+    # a busy machine: the one step with two threads costs 30 of one thread's
+    # (a scheduler time slice); step times wander by 40 % every 50 steps, a
+    # drift each time. The next probe waits until that loss is 2 % of the
+    # steps in between (1450 steps), not the 200 the backoff alone would wait
+    seconds = _wandering(lambda n: 1e-3 if n == 1 else 3e-2, one_thread_only=True)
 
     with threadpool_limits(2):
         with ThreadChooser(SMALL_STEP_FLOPS * 10) as chooser:
@@ -342,12 +352,7 @@ def test_a_probe_two_threads_won_waits_until_its_loss_is_paid_for(probes):
     # on one thread lose six half-steps, so with the step time wandering by
     # 40 % every 50 steps (a drift each time) the probes come 300 steps apart,
     # not every 100
-    steps = {"n": 0}
-
-    def seconds(n):
-        steps["n"] += 1
-        wander = 1.4 if (steps["n"] // 50) % 2 else 1.0
-        return wander * (2e-3 if n == 1 else 1e-3)
+    seconds = _wandering(lambda n: 2e-3 if n == 1 else 1e-3)
 
     with threadpool_limits(2):
         with ThreadChooser(SMALL_STEP_FLOPS * 10) as chooser:

@@ -37,9 +37,9 @@ class Objective:
         B = batch_weight(X.shape[0], sample_weight, network.backend)
         if B <= 0:
             return 0.0, 0.0
-        # the penalty's value before the passes: its reduction may run on all
-        # BLAS threads, and an update straight after it ran at half speed
-        # (the weights it had read sat in the other core's cache)
+        # the penalty's value before the passes (the weights do not change
+        # until the update): a dot over every weight with two BLAS threads
+        # straight before the update slowed the update in a micro-benchmark
         penalty = self.penalty.value(network.weights, B)
         Z = network.forward(X, training=True)
         # the head fills the output layer's intercept gradient db_L with dZ_L

@@ -8,11 +8,14 @@ else. So a fit
 
 - runs a step too small to share (:data:`SMALL_STEP_FLOPS`, or under
   :data:`_MIN_PROBED_STEP` seconds on one thread) on one thread;
+- runs on one thread, without trying more, while other processes keep the
+  machine's cores busy (Linux: :func:`free_cores`);
 - otherwise times its own steps: a few with one thread, a few with the
-  caller's thread count, alternately, and keeps the faster on average; it
-  probes again when the mean time of its recent steps drifts (other
-  processes come and go), but never so often that the time its probes lose
-  exceeds :data:`_PROBE_BUDGET` of the fit's;
+  caller's thread count (at most the cores free), alternately, and keeps the
+  faster on average, ending the probe after the first round where the two
+  clearly differ; it probes again when the mean time of its recent steps
+  drifts (other processes come and go), but never so often that the time
+  its probes lose exceeds :data:`_PROBE_BUDGET` of the fit's;
 - only ever lowers the limits in force (``threadpoolctl.threadpool_limits``,
   ``OMP_NUM_THREADS`` ...), never raises them, and restores them when the fit
   ends, also on an exception or a KeyboardInterrupt.
@@ -30,6 +33,7 @@ per batch in a weight gradient), where models then differ in the last bits
 
 import contextlib
 import math
+import os
 import time
 
 from ._config import _config
@@ -63,6 +67,28 @@ _GIVE_UP = 2.0
 # microseconds, and on a busy machine a single step with more threads can
 # lose a scheduler time slice (milliseconds; the probe then gives up at once).
 _MIN_PROBED_STEP = 5e-4
+
+
+def free_cores():
+    """The machine's CPUs that no other process is running on, now.
+
+    Linux counts the threads running or ready to run, machine-wide, in
+    ``/proc/loadavg``; this process's own are taken out (a BLAS worker keeps
+    spinning for a while after a product). Unlike the load averages, which
+    lag a minute behind, the count is of this instant. ``math.inf`` where
+    it cannot be read.
+    """
+    try:
+        with open("/proc/loadavg", "rb") as f:
+            running = int(f.read().split()[3].split(b"/")[0])
+        ours = 0
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/stat", "rb") as f:
+                stat = f.read()
+            ours += stat[stat.rindex(b")") + 2 : stat.rindex(b")") + 3] == b"R"
+    except (OSError, ValueError, IndexError):
+        return math.inf
+    return (os.cpu_count() or 1) - (running - ours)
 
 
 def prediction_threads(layer_sizes, n_rows):
@@ -128,7 +154,7 @@ class ThreadChooser:
     def _start_probe(self):
         rounds = [n for _ in range(_PROBE_ROUNDS) for n in self.candidates]
         self._probe = [n for n in rounds for _ in range(_PROBE_STEPS)]
-        self._times = {n: [] for n in self.candidates}
+        self._times = {1: []}  # and more threads' at their first step
         self._since_probe = 0
 
     def __call__(self, n_rows):
@@ -152,10 +178,28 @@ class ThreadChooser:
                 self._probe = []  # too short to share: one thread it is
         if self.threads > 1 and one and seconds_per_row > _GIVE_UP * _mean(one):
             self._probe = []  # more threads are far slower: no more of them
+        if self._probe and self._probe[0] > 1 and len(self._times) == 1:
+            self._share()
+        if _clear(self._times):
+            self._probe = []  # no step of one count was as fast as the other's
         if self._probe:
             self._set(self._probe.pop(0))
         else:
             self._choose()
+
+    def _share(self):
+        # the probe's first step with more threads: as many as the cores other
+        # processes leave free, and none where they hold them all; there a
+        # step with more threads waits for a core (ms), and after it the BLAS's
+        # workers keep spinning for a while (0.1 s with OpenBLAS) against the
+        # fit. Three looks, any one free enough: a process that runs for an
+        # instant must not keep a fit on one thread.
+        more = min(self._probe[0], max(free_cores() for _ in range(3)))
+        if more < 2:
+            self._probe = []
+        else:
+            self._probe = [more if n > 1 else 1 for n in self._probe]
+            self._times[more] = []
 
     def _watch(self, seconds_per_row):
         # the drift of the recent steps' mean, not of one step: a single slow
@@ -185,7 +229,8 @@ class ThreadChooser:
         # winner's)
         lost = sum(t - means[best] for times in self._times.values() for t in times)
         paid = math.ceil(max(lost, 0.0) / (_PROBE_BUDGET * means[best]))
-        if best > 1:
+        if best > 1 or len(means) == 1:
+            # (only one thread timed: the probe lost nothing)
             self._between = max(_MIN_STEPS_BETWEEN_PROBES, paid)
         else:
             # while one thread keeps winning, probe half as often each time
@@ -193,6 +238,15 @@ class ThreadChooser:
         self._probe, self._expected = None, means[best]
         self._recent = self._expected
         self._set(best)
+
+
+def _clear(times):
+    """Whether every step of one thread count was faster than all of the other's,
+    with each count timed at least a round's steps."""
+    if len(times) < 2 or min(map(len, times.values())) < _PROBE_STEPS:
+        return False
+    a, b = times.values()
+    return max(a) < min(b) or max(b) < min(a)
 
 
 def _mean(values):

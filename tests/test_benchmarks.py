@@ -659,7 +659,7 @@ def test_defaults_rows_run_quick_and_give_the_ratios(defaults_run):
         assert not any(r["error"] for r in by.values()), by
         ours = by["skmlp"]
         assert ours["defaults"] is True and ours["n_iter"] == 2  # --quick's epochs
-        names = ["ratio", "ratio_1thread", "ratio_allthreads"]
+        names = ["ratio", "ratio_1thread", "ratio_allthreads", "ratio_best"]
         names += ["ratio_torch"] if torch_runs else []
         for name in names:
             q1, q3 = ours[f"{name}_iqr"]
@@ -670,6 +670,12 @@ def test_defaults_rows_run_quick_and_give_the_ratios(defaults_run):
             ours["s_per_epoch"] / one["s_per_epoch"]
         )
         assert one["ratio_1thread"] == 1.0
+        every = by["skmlp-allthreads"]
+        faster = min(one["s_per_epoch"], every["s_per_epoch"])
+        assert ours["ratio_best"] == pytest.approx(ours["s_per_epoch"] / faster)
+        assert one["ratio_best"] == pytest.approx(
+            max(1.0, one["s_per_epoch"] / every["s_per_epoch"])
+        )
         assert by["sklearn"]["ratio"] == 1.0
         if not torch_runs:
             assert ours["ratio_torch"] is None

@@ -243,6 +243,11 @@ DEFAULTS_REFERENCES = {
     "ratio_allthreads": "skmlp-allthreads",
     "ratio_torch": "torch",
 }
+# and skmlp's time over the faster, in each repeat, of skmlp forced to one
+# thread and to all ("ratio_best"): how near the thread choice comes to the
+# better of the two at that moment (a busy machine, or a host that gives the
+# second core only some of the time, changes which one is better)
+BEST_OF = ("skmlp-1thread", "skmlp-allthreads")
 CONTENDERS = {
     "skmlp": make_skmlp,
     "skmlp-1thread": make_skmlp_1thread,  # defaults rows only

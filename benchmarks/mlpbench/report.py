@@ -122,6 +122,7 @@ DEFAULTS_COLUMNS = [
     ("s/epoch IQR", ">", lambda r: _span(r.get("s_per_epoch_iqr"), ".3g")),
     ("vs skmlp 1 thread (IQR)", ">", lambda r: _with_iqr(r, "ratio_1thread")),
     ("vs skmlp all threads (IQR)", ">", lambda r: _with_iqr(r, "ratio_allthreads")),
+    ("vs the faster of the two (IQR)", ">", lambda r: _with_iqr(r, "ratio_best")),
     ("vs sklearn (IQR)", ">", lambda r: _with_iqr(r, "ratio")),
     ("vs PyTorch (IQR)", ">", lambda r: _with_iqr(r, "ratio_torch")),
     ("accuracy", ">", lambda r: fmt(r.get("accuracy"), ".4f")),

@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-from .contenders import DEFAULTS_REFERENCES, FLOORS, REFERENCE, Settings
+from .contenders import BEST_OF, DEFAULTS_REFERENCES, FLOORS, REFERENCE, Settings
 from .measure import (
     flops_per_epoch,
     held_out_scores,
@@ -206,6 +206,16 @@ def _quartiles(cell, other):
     return None if ratios is None else np.percentile(ratios, [25, 75]).tolist()
 
 
+def _faster_of(cells, *keys):
+    """A cell whose time in each repeat is the fastest of these contenders' in
+    that repeat, or None where one of them did not run or failed."""
+    found = [cells.get(key) for key in keys]
+    if any(cell is None or cell["error"] is not None for cell in found):
+        return None
+    fastest = np.min([_per_epoch(cell) for cell in found], axis=0)
+    return {"error": None, "fit_seconds": fastest, "n_iter": 1}
+
+
 def _summarise(run, key, cells, flops):
     cell = cells[key]
     result = {
@@ -236,9 +246,12 @@ def _summarise(run, key, cells, flops):
         ratio_iqr=_quartiles(cell, cells.get(REFERENCE)),
     )
     others = {**FLOORS, **(DEFAULTS_REFERENCES if run.settings.defaults else {})}
+    if run.settings.defaults:
+        others["ratio_best"] = _faster_of(cells, *BEST_OF)
     for name, other in others.items():
-        result[name] = _paired_ratio(cell, cells.get(other))
-        result[f"{name}_iqr"] = _quartiles(cell, cells.get(other))
+        other = other if isinstance(other, dict) else cells.get(other)
+        result[name] = _paired_ratio(cell, other)
+        result[f"{name}_iqr"] = _quartiles(cell, other)
     if getattr(est, "detail", None):
         result["detail"] = est.detail
     return result

@@ -8,8 +8,8 @@ else. So a fit
 
 - runs a step too small to share (:data:`SMALL_STEP_FLOPS`, or under
   :data:`_MIN_PROBED_STEP` seconds on one thread) on one thread;
-- runs on one thread, without trying more, while other processes keep the
-  machine's cores busy (Linux: :func:`free_cores`);
+- runs on one thread, without trying more, while other processes keep all
+  the machine's cores but one busy (Linux: :func:`free_cores`);
 - otherwise times its own steps: a few with one thread, a few with the
   caller's thread count (at most the cores free), alternately, and keeps the
   faster on average, ending the probe after the first round where the two
@@ -189,11 +189,11 @@ class ThreadChooser:
 
     def _share(self):
         # the probe's first step with more threads: as many as the cores other
-        # processes leave free, and none where they hold them all; there a
-        # step with more threads waits for a core (ms), and after it the BLAS's
-        # workers keep spinning for a while (0.1 s with OpenBLAS) against the
-        # fit. Three looks, any one free enough: a process that runs for an
-        # instant must not keep a fit on one thread.
+        # processes leave free, and none where they leave fewer than two;
+        # there a step with more threads waits for a core (ms), and after it
+        # the BLAS's workers keep spinning for a while (0.1 s with OpenBLAS)
+        # against the fit. Three looks, the freest counts: a process that runs
+        # for an instant must not keep a fit on one thread.
         more = min(self._probe[0], max(free_cores() for _ in range(3)))
         if more < 2:
             self._probe = []

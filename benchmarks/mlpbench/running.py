@@ -245,11 +245,11 @@ def _summarise(run, key, cells, flops):
         ratio=_paired_ratio(cell, cells.get(REFERENCE)),
         ratio_iqr=_quartiles(cell, cells.get(REFERENCE)),
     )
-    others = {**FLOORS, **(DEFAULTS_REFERENCES if run.settings.defaults else {})}
+    keys = {**FLOORS, **(DEFAULTS_REFERENCES if run.settings.defaults else {})}
+    others = {name: cells.get(key) for name, key in keys.items()}
     if run.settings.defaults:
         others["ratio_best"] = _faster_of(cells, *BEST_OF)
     for name, other in others.items():
-        other = other if isinstance(other, dict) else cells.get(other)
         result[name] = _paired_ratio(cell, other)
         result[f"{name}_iqr"] = _quartiles(cell, other)
     if getattr(est, "detail", None):

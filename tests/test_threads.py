@@ -447,7 +447,7 @@ def test_a_core_freed_again_is_seen_at_the_next_probe(cores_free):
     # a busy machine (one core free) whose step time wanders (a drift every
     # 50 steps) for 1000 steps, then idle: probes that found no free core
     # lost nothing, so they do not back off, and the first probe after the
-    # machine is idle again finds two threads faster within 150 steps
+    # machine is idle again finds two threads faster within 160 steps
     state = {"busy": True}
     busy = _wandering(lambda n: 2e-3)
 

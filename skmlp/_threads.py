@@ -85,7 +85,8 @@ def free_cores():
         for task in os.listdir("/proc/self/task"):
             with open(f"/proc/self/task/{task}/stat", "rb") as f:
                 stat = f.read()
-            ours += stat[stat.rindex(b")") + 2 : stat.rindex(b")") + 3] == b"R"
+            state = stat.rindex(b")") + 2  # after "pid (name) ", the name may hold ")"
+            ours += stat[state : state + 1] == b"R"
     except (OSError, ValueError, IndexError):
         return math.inf
     return (os.cpu_count() or 1) - (running - ours)
@@ -207,9 +208,8 @@ class ThreadChooser:
         # fault) would otherwise start a probe, and each costs a few steps
         self._since_probe += 1
         expected = self._expected
-        step = min(
-            seconds_per_row, 2 * _DRIFT * expected
-        )  # one outlier moves it little
+        # capped, so that one outlier moves the mean little
+        step = min(seconds_per_row, 2 * _DRIFT * expected)
         self._recent += _SMOOTHING * (step - self._recent)
         drifted = not expected / _DRIFT < self._recent < expected * _DRIFT
         if drifted and self._since_probe >= self._between:
